@@ -4,6 +4,7 @@
 // (method-spec 1.2; LQ-07: rms_norm_eps defaults to 1e-6, rope_theta to 10000).
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,10 @@ struct LlavaConfig {
   bool projectorBias = true;  // multimodal_projector_bias
   VisionConfig vision;
   TextConfig text;
+  // Original LLaVA (model_type "llava_llama") keys; empty / -1 for llava-hf configs.
+  std::string imageAspectRatio;          // "pad" -> pad to square before the CLIP processor (LQ-01)
+  std::string mmVisionTower;             // CLIP checkpoint the vision tower comes from
+  int64_t tokenizerModelMaxLength = -1;  // the original stack truncates to this (LQ-06)
 
   // Visual tokens one image contributes: patches, plus 1 with strategy "full".
   int64_t imageTokensPerImage() const;
@@ -64,7 +69,18 @@ struct LlavaConfig {
   // an unsupported model_type (listing the supported ones) or an unsupported rope_scaling.
   static LlavaConfig fromJsonText(const std::string& jsonText, const std::string& source);
   static LlavaConfig load(const std::filesystem::path& configJson);
+  // Original LLaVA: the vision config comes from the CLIP tower's own config.json when the
+  // caller found it (`towerVision`), else from the mm_vision_tower name (clipVisionFromName).
+  static LlavaConfig fromJsonText(const std::string& jsonText, const std::string& source,
+                                  const std::optional<VisionConfig>& towerVision);
 };
+
+// OpenAI CLIP towers by hub name: ".../clip-vit-{base|large}-patch{p}[-{resolution}]".
+std::optional<VisionConfig> clipVisionFromName(const std::string& name);
+
+// A CLIP checkpoint's config.json: CLIPConfig (model_type "clip", keys under vision_config) or
+// CLIPVisionConfig (model_type "clip_vision_model"); missing keys take CLIPVisionConfig defaults.
+VisionConfig clipVisionFromJsonText(const std::string& jsonText, const std::string& source);
 
 struct ImageProcessorConfig {  // CLIPImageProcessor; defaults = openai/clip-vit-large-patch14-336
   bool doResize = true;
@@ -81,6 +97,8 @@ struct ImageProcessorConfig {  // CLIPImageProcessor; defaults = openai/clip-vit
   bool doConvertRgb = true;
   bool padToSquare = false;  // original LLaVA image_aspect_ratio "pad" (LQ-01); not in HF files
 
+  // Missing keys take CLIPImageProcessor's class defaults (size and crop 224, like transformers);
+  // size {height, width} (an exact resize) and resample other than 3 are rejected.
   static ImageProcessorConfig fromJsonText(const std::string& jsonText, const std::string& source);
   static ImageProcessorConfig load(const std::filesystem::path& preprocessorJson);
 };

@@ -42,6 +42,9 @@ class SafetensorsFile : public std::enable_shared_from_this<SafetensorsFile> {
   at::Tensor load(const std::string& name, c10::ScalarType dtype) const;
   at::Tensor load(const std::string& name) const;  // in its stored dtype
 
+  // True when `p` points into this file's mapping (lets tests and callers verify zero-copy).
+  bool isMapped(const void* p) const;
+
  private:
   SafetensorsFile() = default;
   std::filesystem::path path_;
