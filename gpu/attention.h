@@ -20,6 +20,8 @@ struct AttentionOptions {
   // All rows: pass every index, or set allProbRows.
   std::vector<int64_t> probRows;
   bool allProbRows = false;
+  // Fast-path tuning (benchmarks): bytes of fp32 scores per query-row block; 0 = built-in default.
+  int64_t blockScoreBytes = 0;
 };
 
 struct AttentionResult {
