@@ -11,7 +11,7 @@
 #include "gpu/linear.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "gpu/simd_avx512.h"
 #define VITCOP_DECODE_KERNEL 1
 #endif
 
@@ -19,14 +19,7 @@ namespace vitcop::gpu::detail {
 namespace {
 
 #ifdef VITCOP_DECODE_KERNEL
-__attribute__((target("avx512f"))) inline float hsum(__m512 v) {
-  alignas(64) float t[16];
-  _mm512_store_ps(t, v);
-  float s = 0;
-  for (const float x : t)
-    s += x;
-  return s;
-}
+using simd::hsum;
 
 // dot(a, b) over n bf16 values with fp32 accumulation.
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) float dotBf16(const c10::BFloat16* a,

@@ -11,7 +11,7 @@
 #include "gpu/cpu_features.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "gpu/simd_avx512.h"
 #define VITCOP_BF16_GEMV 1
 #endif
 
@@ -22,15 +22,7 @@ namespace {
 // y[r] = dot(W[r, :], x) for rows r0..r1, fp32 accumulation. Four rows at a time share each
 // load of x; vdpbf16ps multiplies 32 bf16 pairs and accumulates in fp32. Compiled for
 // AVX512-BF16 only in this function; called only after the CPUID check.
-// Horizontal sum; not _mm512_reduce_add_ps, which trips GCC 12's -Wmaybe-uninitialized.
-__attribute__((target("avx512f"))) inline float hsum(__m512 v) {
-  alignas(64) float t[16];
-  _mm512_store_ps(t, v);
-  float s = 0;
-  for (const float x : t)
-    s += x;
-  return s;
-}
+using simd::hsum;
 
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) void bf16RowsDot(
     const c10::BFloat16* w, const c10::BFloat16* x, const c10::BFloat16* bias, c10::BFloat16* y,

@@ -45,18 +45,20 @@ int runAsk(const std::vector<std::string>& argv) {
   }
   nlohmann::json timings = nlohmann::json::object();
   timings["load_ms"] = model->loadMs();
-  for (const auto& s : r.timings.stages) timings[s.stage + "_ms"] = s.milliseconds;
+  for (const auto& s : r.timings.stages)
+    timings[s.stage + "_ms"] = s.milliseconds;
   timings["decode_ms_per_token"] = r.decodeMs;
-  nlohmann::json out = {{"answer", r.answer},
-                        {"answer_ids", r.answerIds},
-                        {"stopped_at_eos", r.stoppedAtEos},
-                        {"timings", timings},
-                        {"memory", {{"peak_rss_bytes", r.peakRssBytes}, {"kv_cache_bytes", r.kvCacheBytes}}},
-                        {"tokens",
-                         {{"prompt", r.promptTokens},
-                          {"visual", r.visualTokens},
-                          {"generated", static_cast<int64_t>(r.answerIds.size())},
-                          {"frames", r.frames}}}};
+  nlohmann::json out = {
+      {"answer", r.answer},
+      {"answer_ids", r.answerIds},
+      {"stopped_at_eos", r.stoppedAtEos},
+      {"timings", timings},
+      {"memory", {{"peak_rss_bytes", r.peakRssBytes}, {"kv_cache_bytes", r.kvCacheBytes}}},
+      {"tokens",
+       {{"prompt", r.promptTokens},
+        {"visual", r.visualTokens},
+        {"generated", static_cast<int64_t>(r.answerIds.size())},
+        {"frames", r.frames}}}};
   std::cout << out.dump(2) << "\n";
   return 0;
 }
@@ -65,9 +67,11 @@ VITCOP_REGISTER_COMMAND(
     "ask", "answer a question about an image or a video",
     "vitcop ask [--model DIR] (--image FILE | --video FILE [--frames N]) --question TEXT\n"
     "           [--max-new-tokens N] [--temperature T] [--top-p P] [--seed S]\n"
-    "           [--template llava-hf|vicuna_v1|llava_v1] [--device auto|cpu|cuda] [--dtype auto|fast|f32|bf16|f16]\n"
+    "           [--template llava-hf|vicuna_v1|llava_v1] [--device auto|cpu|cuda] [--dtype "
+    "auto|fast|f32|bf16|f16]\n"
     "           [--json]\n"
-    "  Streams the answer (greedy unless --temperature > 0). --json prints the answer with timings\n"
+    "  Streams the answer (greedy unless --temperature > 0). --json prints the answer with "
+    "timings\n"
     "  (vision encode, prefill, decode per token), memory and token counts.",
     runAsk);
 

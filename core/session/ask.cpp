@@ -28,7 +28,8 @@ void validate(const AskRequest& r) {
 std::vector<cv::Mat> loadFrames(const AskRequest& r) {
   if (r.image) return {imaging::loadImageRgb8(*r.image)};
   std::vector<cv::Mat> frames;
-  for (auto& f : imaging::sampleVideoFrames(*r.video, r.frames).frames) frames.push_back(f.rgb);
+  for (auto& f : imaging::sampleVideoFrames(*r.video, r.frames).frames)
+    frames.push_back(f.rgb);
   return frames;
 }
 
@@ -38,7 +39,8 @@ std::string promptFor(const AskRequest& r, size_t frames) {
   std::string prompt = text::buildPrompt(r.promptTemplate, r.question, true);
   if (frames <= 1) return prompt;
   std::string placeholders;
-  for (size_t i = 0; i < frames; ++i) placeholders += text::kImagePlaceholder;
+  for (size_t i = 0; i < frames; ++i)
+    placeholders += text::kImagePlaceholder;
   const auto at = prompt.find(text::kImagePlaceholder);
   return prompt.replace(at, std::string(text::kImagePlaceholder).size(), placeholders);
 }
@@ -65,7 +67,8 @@ AskResult ask(const LoadedModel& loaded, const AskRequest& request) {
   const std::vector<cv::Mat> frames = loadFrames(request);
   std::vector<at::Tensor> pixels;
   for (const auto& rgb : frames)
-    pixels.push_back(imaging::preprocessImage(rgb, loaded.checkpoint().imageProcessor()).pixelValues);
+    pixels.push_back(
+        imaging::preprocessImage(rgb, loaded.checkpoint().imageProcessor()).pixelValues);
   const at::Tensor pixelValues = at::cat(pixels, 0);
   result.frames = static_cast<int64_t>(frames.size());
 
@@ -97,16 +100,19 @@ AskResult ask(const LoadedModel& loaded, const AskRequest& request) {
   const generation::GenerationResult g = loaded.engine().generate(prompt.ids, pixelValues, options);
 
   result.answerIds = g.tokens;
-  if (!result.answerIds.empty() && result.answerIds.back() == tokenizer.eosId()) result.answerIds.pop_back();
+  if (!result.answerIds.empty() && result.answerIds.back() == tokenizer.eosId())
+    result.answerIds.pop_back();
   result.answer = answerText(tokenizer, result.answerIds);
   result.stoppedAtEos = g.stoppedAtEos;
-  for (const auto& img : g.visual.images) result.visualTokens += img.embeds.size(0);
+  for (const auto& img : g.visual.images)
+    result.visualTokens += img.embeds.size(0);
   result.promptTokens = static_cast<int64_t>(prompt.ids.size()) -
                         static_cast<int64_t>(prompt.imagePositions.size()) + result.visualTokens;
   result.timings.add("vision encode", g.visionMs);
   result.timings.add("prefill", g.prefillMs);
   double decodeTotal = 0.0;
-  for (double ms : g.decodeMs) decodeTotal += ms;
+  for (double ms : g.decodeMs)
+    decodeTotal += ms;
   result.timings.add("decode", decodeTotal);
   result.decodeMs = g.decodeMs;
   result.kvCacheBytes = g.kvCacheUsedBytes;

@@ -21,7 +21,8 @@ json tokenToJson(const TraceToken& t) {
 // Reads key `k` of `j` as T, or throws naming the source and the JSON path.
 template <typename T>
 T field(const json& j, const char* k, const std::string& where) {
-  if (!j.is_object() || !j.contains(k)) throw std::runtime_error(where + ": missing key '" + k + "'");
+  if (!j.is_object() || !j.contains(k))
+    throw std::runtime_error(where + ": missing key '" + k + "'");
   try {
     return j.at(k).get<T>();
   } catch (const json::exception&) {
@@ -36,7 +37,9 @@ T optionalField(const json& j, const char* k, T fallback, const std::string& whe
 
 }  // namespace
 
-std::string llmPointName(int64_t layer) { return "llm:" + std::to_string(layer); }
+std::string llmPointName(int64_t layer) {
+  return "llm:" + std::to_string(layer);
+}
 
 std::optional<int64_t> llmLayerOf(const std::string& name) {
   if (name.rfind("llm:", 0) != 0 || name.size() == 4) return std::nullopt;
@@ -97,13 +100,16 @@ std::string RunTrace::toJson(int indent) const {
   j["equivalent_tokens"] = equivalentTokens;
   j["prefill_flops"] = prefillFlops;
   json stages = json::array();
-  for (const auto& s : timings.stages) stages.push_back({{"stage", s.stage}, {"ms", s.milliseconds}});
+  for (const auto& s : timings.stages)
+    stages.push_back({{"stage", s.stage}, {"ms", s.milliseconds}});
   j["timings"] = stages;
   json pts = json::array();
   for (const auto& p : points) {
     json tokens = json::array();
-    for (const auto& t : p.tokens) tokens.push_back(tokenToJson(t));
-    pts.push_back({{"name", p.name}, {"stage", p.stage}, {"ms", p.milliseconds}, {"tokens", tokens}});
+    for (const auto& t : p.tokens)
+      tokens.push_back(tokenToJson(t));
+    pts.push_back(
+        {{"name", p.name}, {"stage", p.stage}, {"ms", p.milliseconds}, {"tokens", tokens}});
   }
   j["points"] = pts;
   return j.dump(indent);
@@ -117,12 +123,14 @@ RunTrace RunTrace::fromJson(const std::string& text, const std::string& source) 
     throw std::runtime_error(source + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
   }
   if (!j.is_object() || optionalField<std::string>(j, "schema", "", source) != "vitcop-trace")
-    throw std::runtime_error(source + ": not a ViTCoP Inspector trace (no \"schema\": \"vitcop-trace\")");
+    throw std::runtime_error(source +
+                             ": not a ViTCoP Inspector trace (no \"schema\": \"vitcop-trace\")");
   RunTrace t;
   t.schemaVersion = field<int>(j, "schema_version", source);
   if (t.schemaVersion != kTraceSchemaVersion)
     throw std::runtime_error(source + ": trace schema version " + std::to_string(t.schemaVersion) +
-                             " is not supported (this build reads version " + std::to_string(kTraceSchemaVersion) + ")");
+                             " is not supported (this build reads version " +
+                             std::to_string(kTraceSchemaVersion) + ")");
   t.method = field<std::string>(j, "method", source);
   t.params = optionalField<std::map<std::string, std::string>>(j, "params", {}, source);
   t.budget = optionalField<double>(j, "budget", 0.0, source);
@@ -140,8 +148,9 @@ RunTrace RunTrace::fromJson(const std::string& text, const std::string& source) 
   t.equivalentTokens = optionalField<double>(j, "equivalent_tokens", 0.0, source);
   t.prefillFlops = optionalField<double>(j, "prefill_flops", 0.0, source);
   if (j.contains("timings")) {
-    for (const auto& s : j["timings"]) t.timings.add(field<std::string>(s, "stage", source + ": timings"),
-                                                     field<double>(s, "ms", source + ": timings"));
+    for (const auto& s : j["timings"])
+      t.timings.add(field<std::string>(s, "stage", source + ": timings"),
+                    field<double>(s, "ms", source + ": timings"));
   }
   const int64_t patchLimit = t.geometry.frames * t.geometry.gridSide * t.geometry.gridSide;
   for (const auto& pj : field<json>(j, "points", source)) {

@@ -35,13 +35,13 @@ struct TraceToken {
   int64_t position = -1;  // RoPE position id at this point (-1: not in the LLM yet)
   int32_t cluster = -2;   // VIC label (-1 is VIC's own "unassigned" cluster); -2: none
   bool clusterCentre = false;
-  bool merged = false;    // absorbed others at this point
+  bool merged = false;  // absorbed others at this point
   std::map<std::string, double> scores;
 };
 
 struct TracePoint {
-  std::string name;   // "input", "vision", "llm:N"
-  std::string stage;  // what produced it, e.g. "Stage I: CLS attention top-k"
+  std::string name;                // "input", "vision", "llm:N"
+  std::string stage;               // what produced it, e.g. "Stage I: CLS attention top-k"
   std::vector<TraceToken> tokens;  // alive visual tokens in sequence order
   double milliseconds = 0.0;       // selection time spent producing this point (0: none)
 };
@@ -58,9 +58,9 @@ struct RunTrace {
   int schemaVersion = kTraceSchemaVersion;
   std::string method = "none";
   std::map<std::string, std::string> params;  // the method's parameters as given
-  double budget = 0.0;                        // requested equivalent average visual tokens (0: none)
+  double budget = 0.0;  // requested equivalent average visual tokens (0: none)
   TraceGeometry geometry;
-  std::string model;  // model directory or preset
+  std::string model;                // model directory or preset
   std::vector<std::string> inputs;  // image or video path(s)
   std::string question;
   std::string answer;

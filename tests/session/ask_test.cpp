@@ -24,7 +24,9 @@ const std::shared_ptr<const LoadedModel>& tinyModel() {
   return m;
 }
 
-std::filesystem::path imagePath() { return test::dataDir() / "llava-tiny-a" / "image.png"; }
+std::filesystem::path imagePath() {
+  return test::dataDir() / "llava-tiny-a" / "image.png";
+}
 
 AskRequest imageRequest() {
   AskRequest r;
@@ -47,7 +49,8 @@ TEST(Ask, ImageAnswerMatchesGreedyDecodingOfTheSamePrompt) {
       m.config().imageTokenIndex, m.config().imageTokensPerImage(), text::ImageTokenForm::Expanded);
   EXPECT_EQ(r.promptTokens, static_cast<int64_t>(prompt.ids.size()));
   const auto pixels =
-      imaging::preprocessImage(imaging::loadImageRgb8(imagePath()), m.checkpoint().imageProcessor()).pixelValues;
+      imaging::preprocessImage(imaging::loadImageRgb8(imagePath()), m.checkpoint().imageProcessor())
+          .pixelValues;
   generation::InferenceState state;
   const auto images = m.engine().encodeImages(pixels).images;
   at::Tensor logits = m.engine().prefill(state, prompt.ids, images, {});
@@ -83,7 +86,8 @@ TEST(Ask, VideoFramesFormOneVisualSequence) {
   // A 5-frame clip of a square moving right; 3 frames sampled -> 3 x 16 visual tokens.
   const auto clip = test::outputDir() / "ask_clip.avi";
   {
-    cv::VideoWriter w(clip.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 5.0, cv::Size(64, 48));
+    cv::VideoWriter w(clip.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 5.0,
+                      cv::Size(64, 48));
     ASSERT_TRUE(w.isOpened());
     for (int i = 0; i < 5; ++i) {
       cv::Mat f(48, 64, CV_8UC3, cv::Scalar(30, 30, 30));

@@ -16,17 +16,7 @@ using vitcop::text::SentencePieceProcessor;
 using vitcop::text::TokenizerError;
 namespace support = vitcop::test::text;
 
-// Runs `f`, expects a TokenizerError, and returns its message.
-template <class F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const TokenizerError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no TokenizerError";
-  return "";
-}
+using support::errorOf;
 
 std::vector<support::PieceSpec> tinyPieces() {
   return {{"<unk>", 0, 2},

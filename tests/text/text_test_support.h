@@ -1,6 +1,7 @@
 #pragma once
 // Shared helpers for the tokenizer tests: the LLaMA fixture, a scratch directory, and a tiny
 // protobuf writer to build SentencePiece models (valid and deliberately broken) in the test.
+#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -13,9 +14,22 @@
 #include <string>
 #include <vector>
 
+#include "core/text/text_error.h"
 #include "tests/support/test_paths.h"
 
 namespace vitcop::test::text {
+
+// Runs `f`, expects a TokenizerError, and returns its message.
+template <class F>
+std::string errorOf(F&& f) {
+  try {
+    f();
+  } catch (const vitcop::text::TokenizerError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no TokenizerError";
+  return "";
+}
 
 inline std::filesystem::path llamaDir() {
   return dataDir() / "llama-tokenizer";

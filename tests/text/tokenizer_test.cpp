@@ -13,16 +13,7 @@ using vitcop::text::Tokenizer;
 using vitcop::text::TokenizerError;
 namespace support = vitcop::test::text;
 
-template <class F>
-std::string errorOf(F&& f) {
-  try {
-    f();
-  } catch (const TokenizerError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no TokenizerError";
-  return "";
-}
+using support::errorOf;
 
 // A llava-hf style directory: tokenizer.model + the given JSON files.
 struct ModelDir {

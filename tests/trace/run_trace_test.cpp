@@ -16,12 +16,18 @@ RunTrace sample() {
   t.answer = "red";
   t.timings.add("prefill", 3.5);
   TracePoint input{"input", "all patches", {}, 0.0};
-  for (int32_t p = 0; p < 4; ++p) input.tokens.push_back({{p}, -1, -2, false, false, {{kScoreClsAttention, 0.1 * p}}});
+  for (int32_t p = 0; p < 4; ++p)
+    input.tokens.push_back({{p}, -1, -2, false, false, {{kScoreClsAttention, 0.1 * p}}});
   TracePoint vision{"vision", "Stage I", {}, 0.25};
-  for (int32_t p : {1, 2, 3}) vision.tokens.push_back({{p}, -1, 0, p == 2, false, {}});
+  for (int32_t p : {1, 2, 3})
+    vision.tokens.push_back({{p}, -1, 0, p == 2, false, {}});
   TracePoint l0{"llm:0", "LLM input", vision.tokens, 0.0};
-  for (size_t i = 0; i < l0.tokens.size(); ++i) l0.tokens[i].position = 5 + static_cast<int64_t>(i);
-  TracePoint l1{"llm:1", "Stage II", {{{1, 3}, 5, 0, false, true, {{kScoreKeyNorm, 2.0}}}, {{2}, 6, 0, true, false, {}}}, 0.5};
+  for (size_t i = 0; i < l0.tokens.size(); ++i)
+    l0.tokens[i].position = 5 + static_cast<int64_t>(i);
+  TracePoint l1{"llm:1",
+                "Stage II",
+                {{{1, 3}, 5, 0, false, true, {{kScoreKeyNorm, 2.0}}}, {{2}, 6, 0, true, false, {}}},
+                0.5};
   t.points = {input, vision, l0, l1};
   t.equivalentTokens = 2.5;
   t.prefillFlops = 1e6;
