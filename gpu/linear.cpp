@@ -1,3 +1,9 @@
+// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (the _mm512_undefined_*()
+// operands of extract/cast intrinsics) once they are inlined into the kernels below: a false
+// positive in system headers. Must come before any include that pulls in immintrin.h.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include "gpu/linear.h"
 
 #include <ATen/Parallel.h>
@@ -5,6 +11,10 @@
 #include <ATen/ops/linear.h>
 #include <ATen/ops/mv.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -19,50 +29,56 @@ namespace vitcop::gpu {
 namespace {
 
 #ifdef VITCOP_BF16_GEMV
-// y[r] = dot(W[r, :], x) for rows r0..r1, fp32 accumulation. Four rows at a time share each
-// load of x; vdpbf16ps multiplies 32 bf16 pairs and accumulates in fp32. Compiled for
-// AVX512-BF16 only in this function; called only after the CPUID check.
-using simd::hsum;
+// Horizontal sum as a tree of vector adds (4 dependent adds instead of simd::hsum's 16 dependent
+// scalar adds): it runs once per row, between two rows' streams. Through memory because GCC 12's
+// 512-bit extract/shuffle intrinsics trip -Wmaybe-uninitialized (see simd::hsum).
+__attribute__((target("avx512f"))) inline float sum16(__m512 v) {
+  alignas(64) float t[16];
+  _mm512_store_ps(t, v);
+  const __m256 h = _mm256_add_ps(_mm256_load_ps(t), _mm256_load_ps(t + 8));
+  __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+  q = _mm_add_ss(q, _mm_movehdup_ps(q));
+  return _mm_cvtss_f32(q);
+}
 
+// y[r] = dot(W[r, :], x) + bias[r] for rows r0..r1, fp32 accumulation, rounded to bf16 once.
+// Decode is bound by how fast W streams from memory, so the loop is shaped for the prefetchers:
+// one row at a time, so a thread's rows are a single sequential stream. Interleaving 2-8 rows
+// to share the loads of x (x stays in L1 either way) made 2-8 streams 8 KiB apart and measured
+// 10-40 % slower (docs/benchmarks.md, 2026-11-24 decode section). Four accumulators hide the
+// latency of vdpbf16ps (32 bf16 pairs multiplied and added in fp32). Compiled for AVX512-BF16
+// only in this function; called only after the CPUID check.
 __attribute__((target("avx512f,avx512bw,avx512bf16"))) void bf16RowsDot(
     const c10::BFloat16* w, const c10::BFloat16* x, const c10::BFloat16* bias, c10::BFloat16* y,
     int64_t r0, int64_t r1, int64_t K) {
-  const int64_t kVec = K - K % 32;
-  auto tail = [&](const c10::BFloat16* row, int64_t k0) {
-    float s = 0;
-    for (int64_t k = k0; k < K; ++k)
-      s += static_cast<float>(row[k]) * static_cast<float>(x[k]);
-    return s;
-  };
-  // The bias joins the fp32 sum so the result is rounded to bf16 once.
-  auto b = [&](int64_t row) { return bias ? static_cast<float>(bias[row]) : 0.0f; };
-  int64_t r = r0;
-  for (; r + 4 <= r1; r += 4) {
-    const c10::BFloat16* w0 = w + r * K;
-    const c10::BFloat16* w1 = w0 + K;
-    const c10::BFloat16* w2 = w1 + K;
-    const c10::BFloat16* w3 = w2 + K;
+  const int64_t k128 = K - K % 128, k32 = K - K % 32;
+  // The last K % 32 features through a masked load: masked-off lanes read as 0 and add 0.
+  const __mmask32 tailMask = static_cast<__mmask32>((uint64_t{1} << (K % 32)) - 1);
+  const __m512bh xTail = (__m512bh)_mm512_maskz_loadu_epi16(tailMask, x + k32);
+  for (int64_t r = r0; r < r1; ++r) {
+    const c10::BFloat16* wr = w + r * K;
     __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
     __m512 a2 = _mm512_setzero_ps(), a3 = _mm512_setzero_ps();
-    for (int64_t k = 0; k < kVec; k += 32) {
-      const __m512bh xv = (__m512bh)_mm512_loadu_si512(x + k);
-      a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_loadu_si512(w0 + k), xv);
-      a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_loadu_si512(w1 + k), xv);
-      a2 = _mm512_dpbf16_ps(a2, (__m512bh)_mm512_loadu_si512(w2 + k), xv);
-      a3 = _mm512_dpbf16_ps(a3, (__m512bh)_mm512_loadu_si512(w3 + k), xv);
+    int64_t k = 0;
+    for (; k < k128; k += 128) {
+      a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_loadu_si512(wr + k),
+                            (__m512bh)_mm512_loadu_si512(x + k));
+      a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_loadu_si512(wr + k + 32),
+                            (__m512bh)_mm512_loadu_si512(x + k + 32));
+      a2 = _mm512_dpbf16_ps(a2, (__m512bh)_mm512_loadu_si512(wr + k + 64),
+                            (__m512bh)_mm512_loadu_si512(x + k + 64));
+      a3 = _mm512_dpbf16_ps(a3, (__m512bh)_mm512_loadu_si512(wr + k + 96),
+                            (__m512bh)_mm512_loadu_si512(x + k + 96));
     }
-    y[r] = c10::BFloat16(hsum(a0) + tail(w0, kVec) + b(r));
-    y[r + 1] = c10::BFloat16(hsum(a1) + tail(w1, kVec) + b(r + 1));
-    y[r + 2] = c10::BFloat16(hsum(a2) + tail(w2, kVec) + b(r + 2));
-    y[r + 3] = c10::BFloat16(hsum(a3) + tail(w3, kVec) + b(r + 3));
-  }
-  for (; r < r1; ++r) {
-    const c10::BFloat16* wr = w + r * K;
-    __m512 a = _mm512_setzero_ps();
-    for (int64_t k = 0; k < kVec; k += 32)
-      a = _mm512_dpbf16_ps(a, (__m512bh)_mm512_loadu_si512(wr + k),
-                           (__m512bh)_mm512_loadu_si512(x + k));
-    y[r] = c10::BFloat16(hsum(a) + tail(wr, kVec) + b(r));
+    for (; k < k32; k += 32)
+      a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_loadu_si512(wr + k),
+                            (__m512bh)_mm512_loadu_si512(x + k));
+    if (tailMask)
+      a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_maskz_loadu_epi16(tailMask, wr + k32), xTail);
+    // The bias joins the fp32 sum so the result is rounded to bf16 once.
+    const float b = bias ? static_cast<float>(bias[r]) : 0.0f;
+    y[r] = c10::BFloat16(sum16(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3))) + b);
   }
 }
 #endif
@@ -115,8 +131,15 @@ at::Tensor fastLinear(const at::Tensor& x, const at::Tensor& weight, const at::T
     auto* yp = y.data_ptr<c10::BFloat16>();
     const at::Tensor bc = bias.defined() ? bias.contiguous() : at::Tensor();
     const c10::BFloat16* bp = bc.defined() ? bc.data_ptr<c10::BFloat16>() : nullptr;
-    // 64-row chunks: 512 KiB of a 4096-wide W per chunk, enough work to amortise a task.
-    at::parallel_for(0, N, 64, [&](int64_t a, int64_t b) { bf16RowsDot(wp, xp, bp, yp, a, b, K); });
+    // One contiguous block of rows per thread (at::parallel_for's OpenMP backend cuts [0, N)
+    // into one chunk per thread), so each thread streams one sequential range. Handing out
+    // ~1 MiB chunks through an atomic counter measured the same under load 7 and cannot save
+    // the wait for a descheduled thread anyway: the OpenMP join waits for every team member.
+    // Below ~256 KiB of W a second thread costs more to wake than it saves.
+    const int64_t minRows =
+        std::max<int64_t>(1, (int64_t{256} << 10) / (2 * std::max<int64_t>(K, 1)));
+    at::parallel_for(0, N, minRows,
+                     [&](int64_t a, int64_t b) { bf16RowsDot(wp, xp, bp, yp, a, b, K); });
     return y.view(outSizes);
   }
 #endif

@@ -13,6 +13,7 @@
 
 #include "gpu/cpu_features.h"
 #include "gpu/device.h"
+#include "gpu/host_allocator.h"
 
 #ifndef VITCOP_VERSION
 #define VITCOP_VERSION "unknown"
@@ -76,6 +77,9 @@ int initRuntime() {
   if (threads == 0) threads = positiveEnv("OMP_NUM_THREADS");
   if (threads == 0) threads = usableCores();
   at::set_num_threads(threads);
+  // Weights allocated from here on get transparent huge pages (why: gpu/host_allocator.h).
+  const char* huge = std::getenv("VITCOP_HUGEPAGES");
+  if (!huge || std::string(huge) != "0") enableHugePageAllocator();
   return at::get_num_threads();
 }
 

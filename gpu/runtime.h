@@ -8,8 +8,9 @@ namespace vitcop::gpu {
 int usableCores();
 
 // Every executable calls this first: LibTorch starts with one intra-op thread here, so set it
-// to the core count (respecting an explicit OMP_NUM_THREADS / VITCOP_THREADS). Returns the
-// thread count in force.
+// to the core count (respecting an explicit OMP_NUM_THREADS / VITCOP_THREADS), and install the
+// transparent-huge-page CPU allocator (gpu/host_allocator.h; VITCOP_HUGEPAGES=0 keeps LibTorch's
+// default allocator). Returns the thread count in force.
 int initRuntime();
 
 struct RuntimeInfo {

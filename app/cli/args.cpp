@@ -6,7 +6,7 @@
 namespace vitcop::cli {
 
 Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& valued,
-           const std::set<std::string>& flags) {
+           const std::set<std::string>& flags, const std::set<std::string>& repeatable) {
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if (a.rfind("--", 0) != 0 || a == "--") {
@@ -24,6 +24,12 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
     if (flags.count(name)) {
       if (inlineValue) throw UsageError("option --" + name + " takes no value");
       flags_.insert(name);
+    } else if (repeatable.count(name)) {
+      if (!inlineValue) {
+        if (i + 1 >= argv.size()) throw UsageError("option --" + name + " needs a value");
+        value = argv[++i];
+      }
+      repeated_[name].push_back(value);
     } else if (valued.count(name)) {
       if (!inlineValue) {
         if (i + 1 >= argv.size()) throw UsageError("option --" + name + " needs a value");
@@ -37,7 +43,14 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& va
   }
 }
 
-bool Args::has(const std::string& name) const { return values_.count(name) > 0; }
+bool Args::has(const std::string& name) const {
+  return values_.count(name) > 0 || repeated_.count(name) > 0;
+}
+
+std::vector<std::string> Args::all(const std::string& name) const {
+  auto it = repeated_.find(name);
+  return it == repeated_.end() ? std::vector<std::string>{} : it->second;
+}
 
 std::string Args::str(const std::string& name) const {
   auto it = values_.find(name);
@@ -50,7 +63,8 @@ std::string Args::str(const std::string& name, const std::string& fallback) cons
   return it == values_.end() ? fallback : it->second;
 }
 
-long long Args::integer(const std::string& name, long long fallback, long long lo, long long hi) const {
+long long Args::integer(const std::string& name, long long fallback, long long lo,
+                        long long hi) const {
   auto it = values_.find(name);
   if (it == values_.end()) return fallback;
   errno = 0;
@@ -59,8 +73,8 @@ long long Args::integer(const std::string& name, long long fallback, long long l
   if (it->second.empty() || *end != '\0' || errno == ERANGE)
     throw UsageError("option --" + name + ": '" + it->second + "' is not an integer");
   if (v < lo || v > hi)
-    throw UsageError("option --" + name + ": " + it->second + " is outside [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "]");
+    throw UsageError("option --" + name + ": " + it->second + " is outside [" + std::to_string(lo) +
+                     ", " + std::to_string(hi) + "]");
   return v;
 }
 
@@ -73,8 +87,8 @@ double Args::number(const std::string& name, double fallback, double lo, double 
   if (it->second.empty() || *end != '\0' || errno == ERANGE || v != v)
     throw UsageError("option --" + name + ": '" + it->second + "' is not a number");
   if (v < lo || v > hi)
-    throw UsageError("option --" + name + ": " + it->second + " is outside [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "]");
+    throw UsageError("option --" + name + ": " + it->second + " is outside [" + std::to_string(lo) +
+                     ", " + std::to_string(hi) + "]");
   return v;
 }
 

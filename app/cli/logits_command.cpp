@@ -50,26 +50,24 @@ at::Tensor pixelValuesFromFile(const std::string& path) {
 }
 
 int runLogits(const std::vector<std::string>& argv) {
-  const vitcop::cli::Args args(
-      argv, {"model", "image", "pixel-values", "input-ids", "out", "generate", "device", "dtype"});
+  const vitcop::cli::Args args(argv, {"model", "random-init", "init-seed", "image", "pixel-values",
+                                      "input-ids", "out", "generate", "device", "dtype"});
   if (args.has("image") == args.has("pixel-values"))
     throw UsageError("give exactly one of --image FILE or --pixel-values FILE.safetensors");
   const std::vector<int64_t> ids = parseIds(args.str("input-ids"));
   const std::string out = args.str("out");
   const int64_t generate = args.integer("generate", 0, 0, 100000);
 
-  const auto ckpt = vitcop::checkpoint::Checkpoint::open(vitcop::cli::modelDirFrom(args));
-  const c10::Device device = vitcop::gpu::chooseDevice(args.str("device", "cpu"));
-  const c10::ScalarType dtype = vitcop::gpu::chooseDtype(args.str("dtype", "f32"), device);
+  const auto loaded = vitcop::cli::openModel(args, /*tokenizer=*/false);
   at::Tensor pixels;
   if (args.has("pixel-values")) {
     pixels = pixelValuesFromFile(args.str("pixel-values"));
   } else {
     const cv::Mat rgb = vitcop::imaging::loadImageRgb8(args.str("image"));
-    pixels = vitcop::imaging::preprocessImage(rgb, ckpt.imageProcessor()).pixelValues;
+    pixels = vitcop::imaging::preprocessImage(rgb, loaded->imageProcessor()).pixelValues;
   }
 
-  const vitcop::generation::Engine engine(vitcop::model::LlavaModel::load(ckpt, dtype, device));
+  const vitcop::generation::Engine& engine = loaded->engine();
   vitcop::generation::GenerationOptions options;
   options.maxNewTokens = generate;
   options.stopAtEos = false;
@@ -94,9 +92,10 @@ int runLogits(const std::vector<std::string>& argv) {
 
 VITCOP_REGISTER_COMMAND(
     "logits", "one prefill on given input ids; writes logits (and greedy ids) as safetensors",
-    "vitcop logits --model DIR (--image FILE | --pixel-values FILE.safetensors)\n"
+    "vitcop logits (--model DIR | --random-init llava-1.5-7b|llava-1.5-13b [--init-seed S])\n"
+    "              (--image FILE | --pixel-values FILE.safetensors)\n"
     "              --input-ids 1,17,... --out OUT.safetensors [--generate N]\n"
-    "              [--device cpu|auto|cuda] [--dtype f32|bf16|f16|fast|auto]\n"
+    "              [--device auto|cpu|cuda] [--dtype auto|f32|bf16|f16|fast]\n"
     "  Runs one prefill on exactly these ids (an image token expands to the config's\n"
     "  image_seq_length rows; the expanded form is accepted too) and writes float32 logits\n"
     "  [1,T,V], pixel_values and projector_output; --generate N adds int64 generated_ids [N]\n"

@@ -190,6 +190,17 @@ at::Tensor Engine::prefill(InferenceState& state, const std::vector<int64_t>& in
       view.tokens = tokens;
       view.cache = &state.cache;
       view.attention = &state.attention;
+      // Computed only if the hook calls them; they read the view as it is at that moment.
+      view.probeAttention = [&view, &state, &lm, &text, l, device,
+                             dtype](const std::vector<int64_t>& probeRows) {
+        const at::Tensor h = view.hidden.to(device, dtype).unsqueeze(0);
+        const model::RopeTables r =
+            model::ropeTables(positionTensor(view.positions, device), text, dtype);
+        at::Tensor p = lm->model->block(l)->probeAttention(h, r, probeRows).select(0, 0);
+        state.probabilityRows += static_cast<int64_t>(probeRows.size());
+        return p;
+      };
+      view.finalNorm = [&lm](const at::Tensor& h) { return lm->model->norm->forward(h); };
       hooks->beforeDecoderLayer(view);
       checkDecoderView(view, text.hiddenSize);
       x = view.hidden.to(device, dtype).unsqueeze(0);
@@ -197,15 +208,18 @@ at::Tensor Engine::prefill(InferenceState& state, const std::vector<int64_t>& in
         positions = std::move(view.positions);
         rope = model::ropeTables(positionTensor(positions, device), text, dtype);
       }
+      rows = hooks->attentionRows(view);  // sees the view as the layer will run it
       tokens = std::move(view.tokens);
-      rows = hooks->attentionRows(view);
     }
     model::DecoderLayerExtras extras;
     extras.probRows = rows;
     LayerKvCache& cache = state.cache.layer(l);
     x = lm->model->block(l)->forward(x, rope, &cache, rows.empty() ? nullptr : &extras);
     cache.recordSlots(positions, tokens);
-    if (!rows.empty()) state.attention[l] = extras.probs.select(0, 0);
+    if (extras.probs.defined()) {
+      state.attention[l] = extras.probs.select(0, 0);
+      state.probabilityRows += extras.probs.size(2);
+    }
   }
   const at::Tensor h = lm->model->norm->forward(x);
   const at::Tensor logits =

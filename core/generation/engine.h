@@ -34,7 +34,10 @@ struct InferenceState {
   int64_t promptLength = 0;
   int64_t generated = 0;                    // tokens fed by decode() so far
   std::map<int64_t, at::Tensor> attention;  // probabilities hooks asked for in prefill
-  at::Tensor lastLogits;                    // [V] float32 of the last position fed
+  // Instrumentation: query rows whose attention probabilities the decoder layers materialised
+  // (prefill; decode never computes any). 0 means every layer ran the fused kernel.
+  int64_t probabilityRows = 0;
+  at::Tensor lastLogits;  // [V] float32 of the last position fed
 };
 
 struct EncodedImages {

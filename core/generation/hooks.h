@@ -7,6 +7,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <utility>
 #include <vector>
@@ -47,6 +48,14 @@ struct DecoderLayerView {
   // Attention probabilities asked for so far: layer -> [n_h, R, T_layer] float32, rows in the
   // order the hook asked for them.
   const std::map<int64_t, at::Tensor>* attention = nullptr;
+  // Probabilities [n_h, R, n] float32 of these query rows of the sequence as the view holds it
+  // now (hidden, positions), computed with layer `layer`'s own input norm, q/k projections and
+  // RoPE, causal by index, WITHOUT running the layer (PyramidDrop's ranking, method-spec 3.3
+  // PQ-01). Each row counts in InferenceState::probabilityRows. Set by the engine.
+  std::function<at::Tensor(const std::vector<int64_t>& rows)> probeAttention;
+  // The decoder's final RMSNorm (model.norm) on [..., d] states: DART's similarity space
+  // (method-spec 3.5 DQ-06). Set by the engine.
+  std::function<at::Tensor(const at::Tensor& hidden)> finalNorm;
 
   // [first, last + 1) of the visual tokens, {-1, -1} when there are none.
   std::pair<int64_t, int64_t> visualSpan() const;

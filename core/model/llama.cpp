@@ -6,8 +6,12 @@
 #include <ATen/ops/outer.h>
 #include <ATen/ops/pow.h>
 #include <ATen/ops/reciprocal.h>
+#include <ATen/ops/tensor.h>
 
 #include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
 
 #include "gpu/attention.h"
 
@@ -76,6 +80,33 @@ at::Tensor LlamaAttentionImpl::forward(const at::Tensor& x, const RopeTables& ro
   return o_proj->forward(r.output.transpose(1, 2).reshape({b, n, numHeads * headDim}));
 }
 
+at::Tensor LlamaAttentionImpl::probe(const at::Tensor& x, const RopeTables& rope,
+                                     const std::vector<int64_t>& rows) const {
+  const int64_t n = x.size(1), R = static_cast<int64_t>(rows.size());
+  for (int64_t r : rows)
+    if (r < 0 || r >= n)
+      throw std::out_of_range("attention probe: row " + std::to_string(r) + " outside [0, " +
+                              std::to_string(n) + ")");
+  const at::Tensor idx = at::tensor(rows, x.options().dtype(at::kLong));
+  // Only the asked rows go through q_proj: PyramidDrop needs one row of a 7B layer, not n.
+  const at::Tensor q =
+      q_proj->forward(x.index_select(1, idx)).view({1, R, numHeads, headDim}).transpose(1, 2);
+  const at::Tensor k = k_proj->forward(x).view({1, n, numKvHeads, headDim}).transpose(1, 2);
+  const at::Tensor qr =
+      applyRope(q, RopeTables{rope.cos.index_select(0, idx), rope.sin.index_select(0, idx)});
+  at::Tensor kr = applyRope(k, rope);
+  // GQA: query head h reads KV head h / (n_h / n_kv) (method-spec 3.3 PQ-04).
+  if (numHeads != numKvHeads) kr = kr.repeat_interleave(numHeads / numKvHeads, 1);
+  // Scores in the activation dtype (float32 for float16 storage on CPU, where LibTorch 1.13
+  // has no half GEMM), softmax in float32, as the upstream ranking and gpu::attention do.
+  at::Tensor scores =
+      qr.matmul(kr.transpose(2, 3)).mul_(1.0 / std::sqrt(static_cast<double>(headDim)));
+  const at::Tensor keys = at::arange(n, idx.options());
+  const at::Tensor future = keys.unsqueeze(0).gt(idx.unsqueeze(1));  // [R, n]
+  scores = scores.to(at::kFloat).masked_fill_(future, -std::numeric_limits<float>::infinity());
+  return scores.softmax(-1);
+}
+
 LlamaMlpImpl::LlamaMlpImpl(const checkpoint::TextConfig& config, const at::TensorOptions& options)
     : act(parseActivation(config.hiddenAct, "text_config.hidden_act")) {
   const int64_t d = config.hiddenSize, m = config.intermediateSize;
@@ -105,6 +136,11 @@ at::Tensor LlamaDecoderLayerImpl::forward(const at::Tensor& x, const RopeTables&
   at::Tensor h = x + self_attn->forward(input_layernorm->forward(x), rope, store, extras);
   // h is this layer's own temporary, so the second residual can add in place.
   return h.add_(mlp->forward(post_attention_layernorm->forward(h)));
+}
+
+at::Tensor LlamaDecoderLayerImpl::probeAttention(const at::Tensor& x, const RopeTables& rope,
+                                                 const std::vector<int64_t>& rows) const {
+  return self_attn->probe(input_layernorm->forward(x), rope, rows);
 }
 
 LlamaModelImpl::LlamaModelImpl(const checkpoint::TextConfig& config,

@@ -52,6 +52,12 @@ class LlamaAttentionImpl : public torch::nn::Module {
   // x [1, n, d]. Without a store the layer attends to the new tokens only.
   at::Tensor forward(const at::Tensor& x, const RopeTables& rope, KvStore* store,
                      DecoderLayerExtras* extras) const;
+  // Probabilities [1, n_h, R, n] float32 of query rows `rows` of x [1, n, d] (already normed)
+  // over x's own n tokens, causal by index, with this layer's q/k projections and RoPE: the
+  // ranking of PyramidDrop (method-spec 3.3), which needs one layer's attention pattern without
+  // running it. No values, output or cache are touched.
+  at::Tensor probe(const at::Tensor& x, const RopeTables& rope,
+                   const std::vector<int64_t>& rows) const;
   Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
   int64_t numHeads, numKvHeads, headDim;
 };
@@ -71,6 +77,10 @@ class LlamaDecoderLayerImpl : public torch::nn::Module {
   LlamaDecoderLayerImpl(const checkpoint::TextConfig& config, const at::TensorOptions& options);
   at::Tensor forward(const at::Tensor& x, const RopeTables& rope, KvStore* store = nullptr,
                      DecoderLayerExtras* extras = nullptr) const;
+  // self_attn->probe on input_layernorm(x): the layer's attention pattern for `rows` of x
+  // [1, n, d] without running the layer.
+  at::Tensor probeAttention(const at::Tensor& x, const RopeTables& rope,
+                            const std::vector<int64_t>& rows) const;
   RmsNorm input_layernorm{nullptr};
   LlamaAttention self_attn{nullptr};
   RmsNorm post_attention_layernorm{nullptr};

@@ -90,8 +90,10 @@ BudgetSchedule computeSchedule(const VitcopParams& params, const VisualGeometry&
   s.params = params;
   s.geometry = geometry;
   const double tokens = static_cast<double>(geometry.visualTokens());
-  // VQ-04: int(v * 576) in float64.
-  s.stage1Tokens = pyTrunc(params.keepRatio * tokens);
+  // VQ-04: int(v * 576) in float64. Video (spec 6.10): Stage I keeps trunc(v * P) in every
+  // frame, so N_v = F * trunc(v * P) (equal to upstream's count for one frame).
+  s.stage1Tokens =
+      geometry.frames * pyTrunc(params.keepRatio * static_cast<double>(geometry.patches()));
   if (s.stage1Tokens < 1) {
     fail("keep ratio v = " + fmt(params.keepRatio) + " keeps no token of " + fmt(tokens));
   }
@@ -118,6 +120,7 @@ BudgetSchedule computeSchedule(const VitcopParams& params, const VisualGeometry&
   }
   s.deepExact = static_cast<double>(s.shallowTokens) / params.deepRatio;
   s.deepTokens = pyRound(s.deepExact);
+  if (params.floorDeepTokens) s.deepTokens = std::max<int64_t>(1, s.deepTokens);
   if (s.deepTokens < 1) {
     fail("budget too small: R2 = rhe(" + fmt(s.deepExact) + ") is 0 (raise the budget)");
   }
@@ -165,6 +168,45 @@ int64_t scaledDeepLayer(int64_t llmLayers) {
       std::max<int64_t>(S + 1, pyRound(22.0 * static_cast<double>(llmLayers) / 32.0)));
 }
 
+namespace {
+
+bool feasible(const VitcopParams& p, const VisualGeometry& g) {
+  try {
+    computeSchedule(p, g);
+    return true;
+  } catch (const PruningError&) {
+    return false;
+  }
+}
+
+// A budget of a few tokens on a small grid (e.g. 11% of 16 patches over 3 layers) can leave R1 or
+// R2 at 0 on the derived lines. Proposal: floor R2 at 1 and, when v was derived, lower it to the
+// largest per-frame keep count whose R1 is >= 1 (a smaller v raises R1: (L r - S v) P grows).
+// Schedules that are feasible as derived are returned unchanged, so LLaVA-size grids never
+// come here.
+VitcopParams fitTinyBudget(VitcopParams p, const VisualGeometry& g, bool mayLowerKeepRatio) {
+  if (feasible(p, g)) return p;
+  VitcopParams q = p;
+  q.floorDeepTokens = true;
+  if (feasible(q, g)) {
+    q.origin += "; R2 floored at 1 (tiny budget)";
+    return q;
+  }
+  if (!mayLowerKeepRatio) return p;  // the user's v stands; computeSchedule will say why
+  const auto P = static_cast<double>(g.patches());
+  for (int64_t n = pyTrunc(p.keepRatio * P); n >= 1; --n) {
+    q.keepRatio = (static_cast<double>(n) + 0.5) / P;  // trunc(v * P) == n exactly
+    if (feasible(q, g)) {
+      q.origin += "; v lowered to keep " + std::to_string(n) +
+                  " per frame and R2 floored at 1 (tiny budget)";
+      return q;
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
 VitcopParams deriveParams(double budgetTokens, const VisualGeometry& geometry,
                           const ParamOverrides& o) {
   validateGeometry(geometry);
@@ -206,6 +248,7 @@ VitcopParams deriveParams(double budgetTokens, const VisualGeometry& geometry,
   if (o.shallowLayer) p.shallowLayer = *o.shallowLayer;
   if (o.deepLayer) p.deepLayer = *o.deepLayer;
   if (o.budgetLayers) p.budgetLayers = *o.budgetLayers;
+  if (p.proposal) p = fitTinyBudget(p, geometry, !o.keepRatio);
   return p;
 }
 

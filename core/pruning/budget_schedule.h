@@ -34,7 +34,10 @@ struct VitcopParams {
   int64_t budgetLayers = 32;     // layer count in the budget formula; literal 32 upstream (VQ-19)
   double densityCutoff = 8.0;    // dc: VIC Gaussian width (absolute key units, CLIP-L)
   double spatialRadius = 0.6;    // tau (upstream k): VIC spatial gate in image-side units
-  bool proposal = false;         // true when any value came from a spec-6 proposal rule
+  // Proposal for budgets of a few tokens (tiny grids, never LLaVA-1.5): R2 = max(1, rhe(R1/rho))
+  // so that every stage keeps at least one token. Set only by deriveParams when needed.
+  bool floorDeepTokens = false;
+  bool proposal = false;                 // true when any value came from a spec-6 proposal rule
   std::string origin = "code defaults";  // e.g. "released 192", "derived (spec 6.3-6.5)"
 };
 
@@ -42,7 +45,7 @@ struct VitcopParams {
 struct BudgetSchedule {
   VitcopParams params;
   VisualGeometry geometry;
-  int64_t stage1Tokens = 0;   // N_v = trunc(v * F * P)
+  int64_t stage1Tokens = 0;   // N_v = F * trunc(v * P) (per frame, spec 6.10)
   int64_t shallowTokens = 0;  // R1
   int64_t deepTokens = 0;     // R2
   int64_t centres = 0;        // C = max(1, trunc(p * N_v))

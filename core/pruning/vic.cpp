@@ -55,16 +55,28 @@ at::Tensor vicPairwiseDistances(const at::Tensor& x) {
   at::Tensor v = detail::requireRank(x, 2, "vicPairwiseDistances: x");
   detail::requireFloating(v, "vicPairwiseDistances: x");
   v = v.contiguous();
-  const int64_t n = v.size(0), width = std::max<int64_t>(1, v.size(1));
-  at::Tensor out = at::empty({n, n}, v.options());
-  const int64_t rows = std::max<int64_t>(1, kBlockElements / std::max<int64_t>(1, n * width));
-  for (int64_t i0 = 0; i0 < n; i0 += rows) {
-    const int64_t i1 = std::min(n, i0 + rows);
-    // As upstream: sum((X[i] - X[j]) ** 2) over the feature axis, then sqrt(. + 1e-8) (VQ-08).
-    at::Tensor diff = v.slice(0, i0, i1).unsqueeze(1) - v.unsqueeze(0);
-    out.slice(0, i0, i1).copy_(at::sqrt(diff.pow(2).sum(2) + 1e-8));
+  const int64_t n = v.size(0), width = v.size(1);
+  if (width <= 8) {
+    // Positions (width 2): upstream's direct form, sum((X[i] - X[j]) ** 2), exactly (VQ-06, the
+    // spatial gate compares against tau inclusively, so keep its arithmetic).
+    at::Tensor out = at::empty({n, n}, v.options());
+    const int64_t rows = std::max<int64_t>(1, kBlockElements / std::max<int64_t>(1, n * width));
+    for (int64_t i0 = 0; i0 < n; i0 += rows) {
+      const int64_t i1 = std::min(n, i0 + rows);
+      at::Tensor diff = v.slice(0, i0, i1).unsqueeze(1) - v.unsqueeze(0);
+      out.slice(0, i0, i1).copy_(at::sqrt(diff.pow(2).sum(2) + 1e-8));
+    }
+    return at::clamp_min(out, 0.0);
   }
-  return at::clamp_min(out, 0.0);
+  // Features (1024-d keys): |xi|^2 + |xj|^2 - 2 xi.xj as one float64 GEMM. Upstream's direct
+  // form materialises [n, n, Dk] (300 MB for 288 tokens) and costs ~100x more; in float64 the
+  // expansion's cancellation error (~1e-16 of |x|^2) stays far below float32's own rounding of
+  // the direct sum, so the float32 result agrees with it to rounding (cross-checked).
+  const at::Tensor d = v.to(at::kDouble);
+  const at::Tensor sq = d.pow(2).sum(1);
+  at::Tensor d2 = (sq.unsqueeze(1) + sq.unsqueeze(0)) - 2.0 * at::mm(d, d.t());
+  d2.clamp_min_(0.0).diagonal().zero_();  // exact zeros on the diagonal, as the direct form
+  return at::sqrt(d2 + 1e-8).to(v.scalar_type());
 }
 
 VicResult runVic(const at::Tensor& features, const at::Tensor& positions, const VicOptions& o,

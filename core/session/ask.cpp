@@ -7,6 +7,9 @@
 #include "core/imaging/image_io.h"
 #include "core/imaging/preprocess.h"
 #include "core/imaging/video_frames.h"
+#include "core/pruning/method_registry.h"
+#include "core/pruning/model_geometry.h"
+#include "core/pruning/pruning_error.h"
 #include "core/text/prompt_template.h"
 #include "gpu/memory_probe.h"
 #include "gpu/timer.h"
@@ -57,6 +60,24 @@ std::string answerText(const text::Tokenizer& tokenizer, const std::vector<int64
 
 }  // namespace
 
+std::unique_ptr<pruning::PruningMethod> preparePruning(const checkpoint::LlavaConfig& config,
+                                                       const PruningRequest& request,
+                                                       int64_t frames) {
+  auto method = pruning::createMethod(request.method);
+  pruning::MethodRequest r;
+  r.geometry = pruning::ModelGeometry::fromConfig(config, frames);
+  r.positions = pruning::parsePositionMode(request.positionIds);
+  r.params = pruning::ParamValues::parse(request.params);
+  r.seed = request.seed;
+  if (!request.budget.empty()) {
+    if (!method->info().needsBudget)
+      throw pruning::PruningError("method " + request.method + " takes no --budget");
+    r.budget = pruning::parseBudget(request.budget, r.geometry.visual.visualTokens());
+  }
+  method->configure(r);
+  return method;
+}
+
 AskResult ask(const LoadedModel& loaded, const AskRequest& request) {
   validate(request);
   const auto& config = loaded.config();
@@ -65,10 +86,11 @@ AskResult ask(const LoadedModel& loaded, const AskRequest& request) {
   gpu::Timer timer(loaded.model().device());
 
   const std::vector<cv::Mat> frames = loadFrames(request);
+  // Every method parameter is checked here, before any model compute.
+  const auto method = preparePruning(config, request.pruning, static_cast<int64_t>(frames.size()));
   std::vector<at::Tensor> pixels;
   for (const auto& rgb : frames)
-    pixels.push_back(
-        imaging::preprocessImage(rgb, loaded.checkpoint().imageProcessor()).pixelValues);
+    pixels.push_back(imaging::preprocessImage(rgb, loaded.imageProcessor()).pixelValues);
   const at::Tensor pixelValues = at::cat(pixels, 0);
   result.frames = static_cast<int64_t>(frames.size());
 
@@ -82,7 +104,8 @@ AskResult ask(const LoadedModel& loaded, const AskRequest& request) {
   options.stopAtEos = true;
   options.eosTokenId = tokenizer.eosId();
   options.sampling = request.sampling;
-  options.control = request.control;
+  options.control.cancel = request.cancel;
+  options.control.hooks = method.get();
   std::vector<int64_t> sofar;
   std::string shown;
   if (request.onText) {
@@ -117,6 +140,19 @@ AskResult ask(const LoadedModel& loaded, const AskRequest& request) {
   result.decodeMs = g.decodeMs;
   result.kvCacheBytes = g.kvCacheUsedBytes;
   result.peakRssBytes = gpu::sampleMemory(loaded.model().device()).peakBytes;
+  result.kvCacheLengths = g.state->cache.lengths();
+  result.llmProbabilityRows = g.state->probabilityRows;
+  result.plan = method->plan();
+  result.selectionMs = method->selectionMs();
+  result.timings.add("selection (inside vision encode and prefill)", result.selectionMs);
+
+  trace::RunTrace& t = method->trace();
+  t.model = loaded.source();
+  t.inputs = {request.image ? request.image->string() : request.video->string()};
+  t.question = request.question;
+  t.answer = result.answer;
+  t.timings = result.timings;
+  result.trace = std::move(t);
   return result;
 }
 

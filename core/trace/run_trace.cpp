@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace vitcop::trace {
@@ -9,12 +11,36 @@ namespace {
 
 using nlohmann::json;
 
+// JSON has no infinities (VIC's delta is +inf for a token without a denser neighbour within
+// the radius): non-finite scores are written as the strings "inf", "-inf" and "nan".
+json scoreToJson(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+double scoreFromJson(const json& v, const std::string& where) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_string()) {
+    const auto s = v.get<std::string>();
+    if (s == "inf") return std::numeric_limits<double>::infinity();
+    if (s == "-inf") return -std::numeric_limits<double>::infinity();
+    if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
+  }
+  throw std::runtime_error(where + ": a score is neither a number nor \"inf\", \"-inf\", \"nan\"");
+}
+
 json tokenToJson(const TraceToken& t) {
   json j = {{"patches", t.patches}, {"position", t.position}};
   if (t.cluster != -2) j["cluster"] = t.cluster;
   if (t.clusterCentre) j["centre"] = true;
   if (t.merged) j["merged"] = true;
-  if (!t.scores.empty()) j["scores"] = t.scores;
+  if (!t.scores.empty()) {
+    json scores = json::object();
+    for (const auto& [name, v] : t.scores)
+      scores[name] = scoreToJson(v);
+    j["scores"] = scores;
+  }
   return j;
 }
 
@@ -170,7 +196,12 @@ RunTrace RunTrace::fromJson(const std::string& text, const std::string& source) 
       tok.cluster = optionalField<int32_t>(tj, "cluster", -2, where);
       tok.clusterCentre = optionalField<bool>(tj, "centre", false, where);
       tok.merged = optionalField<bool>(tj, "merged", false, where);
-      tok.scores = optionalField<std::map<std::string, double>>(tj, "scores", {}, where);
+      if (tj.contains("scores")) {
+        if (!tj["scores"].is_object())
+          throw std::runtime_error(where + ": key 'scores' has the wrong type");
+        for (const auto& [name, v] : tj["scores"].items())
+          tok.scores[name] = scoreFromJson(v, where);
+      }
       p.tokens.push_back(std::move(tok));
     }
     t.points.push_back(std::move(p));

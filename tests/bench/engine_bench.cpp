@@ -9,6 +9,8 @@
 // Usage: engine_bench [--preset llava-1.5-7b] [--layers N] [--vision-layers N] [--decode N]
 //                     [--text N] [--dtype auto|f32|bf16] [--runs N] [--no-probes] [--profile]
 // --profile adds one profiled vision encode, prefill and decode step (top ops by self time).
+// Unless --no-probes, --decode more steps follow, each paired with a 1 GiB streaming read; the
+// median ratio of the pairs is the decode share of bandwidth least disturbed by other load.
 // --layers cuts the LLM depth (and --vision-layers the CLIP depth) for quick runs; reported
 // results use full depth. Needs ~13.5 GB free for llava-1.5-7b in bf16.
 #include <ATen/ATen.h>
@@ -18,14 +20,17 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/generation/engine.h"
 #include "core/model/llava_model.h"
 #include "gpu/cpu_features.h"
+#include "gpu/host_allocator.h"
 #include "gpu/memory_probe.h"
 #include "gpu/perf_probes.h"
 #include "gpu/runtime.h"
@@ -72,6 +77,19 @@ double decodeBytes(const LlavaConfig& c, double ctx, int64_t elt) {
   const double layerWeights = d * (qo + 2 * kv) + qo * d + 3 * d * I + 2 * d;
   const double kvRead = 2 * kv * (ctx + 1);
   return elt * (t.numLayers * (layerWeights + kvRead) + d + t.vocabSize * d + d);
+}
+
+// AnonHugePages of this process in GB (/proc/self/smaps_rollup), -1 if unreadable: shows whether
+// the weights really got transparent huge pages (gpu/host_allocator.h).
+double anonHugeGb() {
+  std::ifstream in("/proc/self/smaps_rollup");
+  std::string key;
+  double kb = 0;
+  while (in >> key) {
+    if (key == "AnonHugePages:" && (in >> kb)) return kb * 1024 / 1e9;
+    in.ignore(1 << 20, '\n');
+  }
+  return -1;
 }
 
 // Runs `body` under LibTorch's op profiler and prints the ops with the most self time (time in
@@ -178,13 +196,16 @@ int main(int argc, char** argv) {
     std::vector<double> visionMs, prefillMs, decodeMs;
     vitcop::generation::EncodedImages enc;
     int64_t promptLen = 0;
+    vitcop::generation::InferenceState lastState;  // the last run's, for the paired steps below
+    int64_t lastToken = 0;
     for (int r = 0; r < runs; ++r) {
       gpu::Timer t;
       enc = engine.encodeImages(pixels);
       visionMs.push_back(t.elapsedMs());
       vitcop::generation::InferenceState state;
       t.restart();
-      const auto logits = engine.prefill(state, ids, enc.images, {}, false, decodeSteps);
+      // Room for the timed steps and the paired steps after the runs.
+      const auto logits = engine.prefill(state, ids, enc.images, {}, false, 2 * decodeSteps);
       prefillMs.push_back(t.elapsedMs());
       promptLen = state.promptLength;
       int64_t token = logits.reshape({-1}).argmax().item<int64_t>();
@@ -193,8 +214,31 @@ int main(int argc, char** argv) {
         token = engine.decode(state, token).argmax().item<int64_t>();
         decodeMs.push_back(t.elapsedMs());
       }
+      lastState = std::move(state);
+      lastToken = token;
     }
     const auto mem = gpu::sampleMemory(cpu);
+    // More decode steps, each followed by one read of a 1 GiB f32 buffer (the streaming probe's
+    // ATen sum). On a shared machine the load changes within a minute, and the probes below run
+    // minutes after the timed steps: the ratio of adjacent pairs is the robust number. After
+    // the memory sample, so the buffer does not count in the peak RSS.
+    std::vector<double> pairDecode, pairRead, pairRatio;
+    if (!args.has("--no-probes")) {
+      const auto buf = at::ones({(int64_t{1} << 30) / 4}, at::kFloat);
+      const double bufBytes = static_cast<double>(buf.numel()) * 4;
+      (void)buf.sum().item<float>();
+      for (int s = 0; s < decodeSteps; ++s) {
+        const double stepBytes =
+            decodeBytes(cfg, static_cast<double>(promptLen) + decodeSteps + s, elt);
+        gpu::Timer t;
+        lastToken = engine.decode(lastState, lastToken).argmax().item<int64_t>();
+        pairDecode.push_back(stepBytes / t.elapsedMs() / 1e6);
+        t.restart();
+        (void)buf.sum().item<float>();
+        pairRead.push_back(bufBytes / t.elapsedMs() / 1e6);
+        pairRatio.push_back(pairDecode.back() / pairRead.back());
+      }
+    }
     if (args.has("--profile")) {
       vitcop::generation::InferenceState state;
       profileOps("vision encode", [&] { enc = engine.encodeImages(pixels); });
@@ -216,6 +260,8 @@ int main(int argc, char** argv) {
     std::printf("decode        : %9.2f ms/token  %6.2f GB/s  (%.2f GB/token)\n", dMs,
                 dBytes / dMs / 1e6, dBytes / 1e9);
     std::printf("peak RSS      : %9.2f GB\n", static_cast<double>(mem.peakBytes) / 1e9);
+    std::printf("huge pages    : allocator %s, %.2f GB of anonymous huge pages\n",
+                gpu::hugePageAllocatorEnabled() ? "on" : "off (VITCOP_HUGEPAGES=0)", anonHugeGb());
 
     if (!args.has("--no-probes")) {
       const auto peak = gpu::gemmPeakProbe(dtype, 0, {2048, 5});
@@ -229,6 +275,10 @@ int main(int argc, char** argv) {
                   100.0 * vFlops / vMs / 1e6 / peak.median);
       std::printf("decode  %.1f %% of streaming bandwidth (target >= 90 %%)\n",
                   100.0 * dBytes / dMs / 1e6 / bw.median);
+      std::printf(
+          "decode/read pairs (%d steps, each followed by a 1 GiB read): decode %.2f GB/s, read "
+          "%.2f GB/s, median ratio %.1f %%\n",
+          decodeSteps, median(pairDecode), median(pairRead), 100.0 * median(pairRatio));
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "engine_bench: %s\n", e.what());

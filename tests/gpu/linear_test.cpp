@@ -1,12 +1,15 @@
 #include "gpu/linear.h"
 
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
 #include <ATen/ops/linear.h>
+#include <ATen/ops/randint.h>
 #include <ATen/ops/randn.h>
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace vitcop::gpu {
 namespace {
@@ -45,6 +48,80 @@ TEST(FastLinear, SingleRowBf16MatchesReferenceWithTails) {
   EXPECT_LT(maxRelDiff(y, referenceF64(x, w, b)), 8e-3);
   EXPECT_LT(maxRelDiff(y, at::linear(x, w, b)), 8e-3);
   EXPECT_LT(maxRelDiff(fastLinear(x, w), referenceF64(x, w, {})), 8e-3);
+}
+
+// Exact reference for the bf16 kernel: products of bf16 values are exact in f64, so this is the
+// true dot product plus bias, rounded to bf16 once.
+at::Tensor exactBf16(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  return referenceF64(x, w, b).to(at::kBFloat16);
+}
+
+TEST(FastLinear, Bf16KernelEveryFeatureTail) {
+  // K covers: below one vector (1, 31), exactly one (32), the 128-wide main loop with 32-wide
+  // steps and a masked tail after it (4096 + 32 + 17), and only 32-wide steps (96).
+  if (!hasBf16GemvKernel()) GTEST_SKIP() << "no AVX512-BF16";
+  at::manual_seed(4);
+  for (const int64_t K : {1, 2, 31, 32, 33, 96, 127, 128, 129, 160, 4145}) {
+    // Row counts around the per-thread split (minimum 32 rows per thread for K = 4096).
+    for (const int64_t N : {1, 3, 33, 65, 130}) {
+      const auto w = at::randn({N, K}).to(at::kBFloat16);
+      const auto b = at::randn({N}).to(at::kBFloat16);
+      const auto x = at::randn({1, K}).to(at::kBFloat16);
+      const auto y = fastLinear(x, w, b);
+      ASSERT_EQ(y.sizes(), (std::vector<int64_t>{1, N}));
+      // fp32 accumulation over <= 4145 terms: within one bf16 ulp of the exact rounded value
+      // (relative to the largest output).
+      EXPECT_LT(maxRelDiff(y, exactBf16(x, w, b)), 8e-3) << "K " << K << " N " << N;
+      EXPECT_LT(maxRelDiff(fastLinear(x, w), exactBf16(x, w, {})), 8e-3) << "K " << K << " N " << N;
+    }
+  }
+}
+
+TEST(FastLinear, Bf16KernelIsExactOnExactlyRepresentableSums) {
+  // Small integers: every product and partial sum is exact in fp32, so any summation order,
+  // masked tail or thread split must give the exact result, bit for bit.
+  if (!hasBf16GemvKernel()) GTEST_SKIP() << "no AVX512-BF16";
+  for (const int64_t K : {7, 32, 200, 4099}) {
+    const int64_t N = 97;
+    const auto w = at::randint(-3, 4, {N, K}).to(at::kBFloat16);
+    const auto x = at::randint(-2, 3, {K}).to(at::kBFloat16);
+    const auto b = at::randint(-5, 6, {N}).to(at::kBFloat16);
+    const auto ref = at::linear(x.to(at::kDouble), w.to(at::kDouble), b.to(at::kDouble));
+    // |sums| <= 6 * 4099 + 5 < 2^15: exact in fp32; bf16 holds 8 significant bits, so compare
+    // after the same single rounding.
+    EXPECT_TRUE(fastLinear(x, w, b).equal(ref.to(at::kBFloat16))) << "K " << K;
+  }
+}
+
+TEST(FastLinear, Bf16KernelHonoursRowOffsetsOfAView) {
+  // A contiguous weight that starts inside a larger buffer (a row slice) and a non-contiguous
+  // input and bias: the kernel must read the view's rows, not the buffer's.
+  if (!hasBf16GemvKernel()) GTEST_SKIP() << "no AVX512-BF16";
+  at::manual_seed(5);
+  const auto big = at::randn({300, 257}).to(at::kBFloat16);
+  const auto w = big.narrow(0, 11, 250);
+  ASSERT_TRUE(w.is_contiguous());
+  const auto xs = at::randn({257, 2}).to(at::kBFloat16);
+  const auto x = xs.select(1, 1);  // stride 2
+  const auto bs = at::randn({250, 3}).to(at::kBFloat16);
+  const auto b = bs.select(1, 2);
+  const auto y = fastLinear(x, w, b);
+  EXPECT_LT(maxRelDiff(y, exactBf16(x, w, b)), 8e-3);
+}
+
+TEST(FastLinear, Bf16SingleRowMatchesOneThreadResultBitForBit) {
+  // Each row's sum is computed by one thread in one fixed order, so the split of rows between
+  // threads must not change any output.
+  if (!hasBf16GemvKernel()) GTEST_SKIP() << "no AVX512-BF16";
+  at::manual_seed(6);
+  const auto w = at::randn({1031, 4096}).to(at::kBFloat16);
+  const auto x = at::randn({1, 4096}).to(at::kBFloat16);
+  const int before = at::get_num_threads();
+  const auto many = fastLinear(x, w);
+  at::set_num_threads(1);
+  const auto one = fastLinear(x, w);
+  at::set_num_threads(before);
+  EXPECT_TRUE(many.equal(one));
 }
 
 TEST(FastLinear, SeveralRowsGoThroughAtLinearUnchanged) {

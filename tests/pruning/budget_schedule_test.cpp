@@ -160,10 +160,15 @@ TEST(BudgetSchedule, GeneralisesToOtherDepthsAndGrids) {
 }
 
 TEST(BudgetSchedule, VideoBudgetUsesAllFrames) {
-  // Spec 6.10: P is replaced by F * P; the same share of 8 frames keeps 8x the tokens.
+  // Spec 6.10: P is replaced by F * P in the budget; Stage I keeps trunc(v * P) in every frame,
+  // so N_v = F * trunc(v * P), which is what stage1SelectFrames produces.
   const VisualGeometry video{24, 24, 8, 32};
   const BudgetSchedule s = computeSchedule(deriveParams(8 * 96.0, video), video);
-  EXPECT_EQ(s.stage1Tokens, pyTrunc(s.params.keepRatio * 8 * 576));
+  EXPECT_EQ(s.stage1Tokens, 8 * pyTrunc(s.params.keepRatio * 576));
+  VitcopParams odd = s.params;
+  odd.keepRatio =
+      0.301;  // 0.301 * 576 = 173.4: per frame 173 (1384 in all), not trunc(1387.008) = 1387
+  EXPECT_EQ(computeSchedule(odd, video).stage1Tokens, 8 * 173);
   EXPECT_NEAR(s.meanTokens, 8 * 96.0, 8 * 96.0 * 0.01);
 }
 

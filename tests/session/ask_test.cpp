@@ -14,18 +14,16 @@
 #include "core/imaging/preprocess.h"
 #include "core/session/ask.h"
 #include "core/text/prompt_template.h"
+#include "tests/session/session_test_support.h"
 #include "tests/support/test_paths.h"
 
 namespace vitcop::session {
 namespace {
 
-const std::shared_ptr<const LoadedModel>& tinyModel() {
-  static const auto m = LoadedModel::load(VITCOP_TINY_CHAT_DIR);
-  return m;
-}
+using test_support::tinyModel;
 
 std::filesystem::path imagePath() {
-  return test::dataDir() / "llava-tiny-a" / "image.png";
+  return test_support::tinyImagePath();
 }
 
 AskRequest imageRequest() {
@@ -49,8 +47,7 @@ TEST(Ask, ImageAnswerMatchesGreedyDecodingOfTheSamePrompt) {
       m.config().imageTokenIndex, m.config().imageTokensPerImage(), text::ImageTokenForm::Expanded);
   EXPECT_EQ(r.promptTokens, static_cast<int64_t>(prompt.ids.size()));
   const auto pixels =
-      imaging::preprocessImage(imaging::loadImageRgb8(imagePath()), m.checkpoint().imageProcessor())
-          .pixelValues;
+      imaging::preprocessImage(imaging::loadImageRgb8(imagePath()), m.imageProcessor()).pixelValues;
   generation::InferenceState state;
   const auto images = m.engine().encodeImages(pixels).images;
   at::Tensor logits = m.engine().prefill(state, prompt.ids, images, {});
@@ -84,17 +81,7 @@ TEST(Ask, StreamedTextAddsUpToTheAnswerAndTimingsAreRecorded) {
 
 TEST(Ask, VideoFramesFormOneVisualSequence) {
   // A 5-frame clip of a square moving right; 3 frames sampled -> 3 x 16 visual tokens.
-  const auto clip = test::outputDir() / "ask_clip.avi";
-  {
-    cv::VideoWriter w(clip.string(), cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 5.0,
-                      cv::Size(64, 48));
-    ASSERT_TRUE(w.isOpened());
-    for (int i = 0; i < 5; ++i) {
-      cv::Mat f(48, 64, CV_8UC3, cv::Scalar(30, 30, 30));
-      cv::rectangle(f, cv::Rect(4 + 10 * i, 16, 12, 12), cv::Scalar(0, 0, 255), cv::FILLED);
-      w.write(f);
-    }
-  }
+  const auto clip = test_support::movingSquareClip("ask_clip.avi");
   AskRequest req;
   req.video = clip;
   req.frames = 3;
@@ -131,7 +118,7 @@ TEST(Ask, BadRequestsNameTheCulprit) {
 TEST(Ask, CancelledRunStopsWithoutAnAnswer) {
   std::atomic<bool> cancel{true};
   AskRequest req = imageRequest();
-  req.control.cancel = &cancel;
+  req.cancel = &cancel;
   EXPECT_THROW(ask(*tinyModel(), req), generation::Cancelled);
 }
 

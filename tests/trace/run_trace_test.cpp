@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "core/trace/run_trace.h"
 
 namespace vitcop::trace {
@@ -45,6 +48,30 @@ TEST(RunTrace, JsonRoundTripKeepsEverything) {
   EXPECT_DOUBLE_EQ(merged.scores.at(kScoreKeyNorm), 2.0);
   EXPECT_TRUE(b.find("vision")->tokens[1].clusterCentre);
   EXPECT_DOUBLE_EQ(b.timings.stageMs("prefill"), 3.5);
+}
+
+TEST(RunTrace, NonFiniteScoresSurviveTheRoundTrip) {
+  // VIC's delta is +inf for a token with no denser neighbour in the radius; JSON has no inf.
+  RunTrace a = sample();
+  auto& scores = a.points[1].tokens[0].scores;
+  scores[kScoreDelta] = std::numeric_limits<double>::infinity();
+  scores[kScoreGamma] = -std::numeric_limits<double>::infinity();
+  scores[kScoreDensity] = std::numeric_limits<double>::quiet_NaN();
+  const std::string json = a.toJson(-1);
+  EXPECT_NE(json.find("\"delta\":\"inf\""), std::string::npos);
+  const RunTrace b = RunTrace::fromJson(json, "mem");
+  const auto& back = b.points[1].tokens[0].scores;
+  EXPECT_TRUE(std::isinf(back.at(kScoreDelta)) && back.at(kScoreDelta) > 0);
+  EXPECT_TRUE(std::isinf(back.at(kScoreGamma)) && back.at(kScoreGamma) < 0);
+  EXPECT_TRUE(std::isnan(back.at(kScoreDensity)));
+  std::string bad = json;
+  bad.replace(bad.find("\"inf\""), 5, "\"big\"");
+  try {
+    RunTrace::fromJson(bad, "t.json");
+    FAIL() << "a score string other than inf/-inf/nan was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("t.json: point vision"), std::string::npos) << e.what();
+  }
 }
 
 TEST(RunTrace, CountsAndSurvival) {
