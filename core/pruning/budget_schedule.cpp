@@ -13,9 +13,7 @@ namespace vitcop::pruning {
 namespace {
 
 std::string fmt(double x) {
-  std::ostringstream s;
-  s << x;
-  return s.str();
+  return formatNumber(x);
 }
 
 [[noreturn]] void fail(const std::string& what) {

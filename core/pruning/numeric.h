@@ -4,6 +4,8 @@
 #include <cfenv>
 #include <cmath>
 #include <cstdint>
+#include <sstream>
+#include <string>
 
 namespace vitcop::pruning {
 
@@ -25,6 +27,13 @@ inline double roundHalfEven(double x) {
 
 inline int64_t pyRound(double x) {
   return static_cast<int64_t>(roundHalfEven(x));
+}
+
+// Shortest natural text of a parameter value for messages and traces (0.3, 1e-05, 192).
+inline std::string formatNumber(double x) {
+  std::ostringstream s;
+  s << x;
+  return s.str();
 }
 
 }  // namespace vitcop::pruning

@@ -10,11 +10,11 @@
 #include <ATen/ops/zeros.h>
 
 #include <algorithm>
-#include <sstream>
 #include <string>
 
 #include "core/generation/kv_cache.h"
 #include "core/pruning/methods/builtin_methods.h"
+#include "core/pruning/numeric.h"
 #include "core/pruning/pruning_error.h"
 #include "core/pruning/stage1_cls.h"
 #include "core/pruning/tensor_values.h"
@@ -24,9 +24,7 @@ namespace vitcop::pruning {
 namespace {
 
 std::string num(double v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
+  return formatNumber(v);
 }
 
 MethodInfo vitcopInfo() {

@@ -1,0 +1,39 @@
+#pragma once
+// Auxiliary objectives of the vision tower, on the feature layer the projector reads
+// (hidden_states[-2]); their heads live outside the checkpoint (the trainer's state only).
+// - class token -> the scene's (colour, shape) multi-hot and its object count: the class token
+//   must summarise the whole scene, as CLIP's does, which makes its attention in block b*
+//   (ViTCoP Stage I's signal) fall on the objects;
+// - every patch -> its colour, shape and size class (background included) and whether it holds
+//   an object's centre (one marked token per object, for counting), so shapes are
+//   learned by the tower before any language training (the notes' first attempt never learned
+//   shapes when they were left to the language loss).
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/modules/normalization.h>
+#include <torch/nn/pimpl.h>
+
+#include "core/training/batch.h"
+
+namespace vitcop::training {
+
+struct AuxResult {
+  at::Tensor loss;  // sum of the six losses
+  double sceneLoss = 0, patchLoss = 0;
+  // Accuracies over supervised patches (shape, colour: object patches only), and the share of
+  // scenes whose multi-hot is exactly right at threshold 0.5.
+  double patchShapeAcc = 0, patchColourAcc = 0, sceneExact = 0, countAcc = 0;
+};
+
+class AuxHeadsImpl : public torch::nn::Module {
+ public:
+  explicit AuxHeadsImpl(int64_t width);
+  // features [N, 1+P, Dv] (class token first); labels of the same N images.
+  AuxResult forward(const at::Tensor& features, const AuxLabels& labels);
+  torch::nn::LayerNorm norm{nullptr};
+  torch::nn::Linear scene{nullptr}, count{nullptr}, colour{nullptr}, shape{nullptr}, size{nullptr},
+      centre{nullptr};
+};
+TORCH_MODULE(AuxHeads);
+
+}  // namespace vitcop::training

@@ -1,0 +1,194 @@
+#include "core/training/recipe.h"
+
+#include "core/training/training_error.h"
+
+namespace vitcop::training {
+
+const char* name(Task t) {
+  switch (t) {
+    case Task::VisionAux:
+      return "vision";
+    case Task::Describe:
+      return "describe";
+    case Task::Qa:
+      return "qa";
+  }
+  return "?";
+}
+
+int64_t Recipe::totalSteps() const {
+  int64_t n = 0;
+  for (const auto& p : phases)
+    n += p.steps;
+  return n;
+}
+
+namespace {
+
+// Large objects and at most three of them: shapes are easiest to tell apart when big, and the
+// notes' first attempt never learned shapes on the full distribution (docs/training.md).
+scenes::SceneOptions easyScenes(int size) {
+  scenes::SceneOptions o;
+  o.size = size;
+  o.maxObjects = 3;
+  o.allowSmall = false;
+  return o;
+}
+
+scenes::SceneOptions fullScenes(int size) {
+  scenes::SceneOptions o;
+  o.size = size;
+  return o;
+}
+
+Recipe defaultRecipe() {
+  Recipe r;
+  r.name = "default";
+  const int s = static_cast<int>(r.imageSize);
+  Phase vision;
+  vision.name = "vision";
+  vision.task = Task::VisionAux;
+  vision.steps = 2400;
+  vision.images = 32;
+  vision.trainVision = true;
+  vision.trainLanguage = false;
+  vision.lr = 1.5e-3;
+  vision.warmup = 150;
+  vision.easySteps = 600;
+  vision.easy = easyScenes(s);
+  vision.scene = fullScenes(s);
+
+  Phase describe;
+  describe.name = "describe";
+  describe.task = Task::Describe;
+  describe.steps = 800;
+  describe.images = 8;
+  describe.lr = 1.5e-3;
+  describe.warmup = 100;
+  describe.auxWeight = 0.0;
+  describe.scene = fullScenes(s);
+
+  Phase qa;
+  qa.name = "qa";
+  qa.task = Task::Qa;
+  qa.steps = 3000;
+  qa.images = 8;
+  qa.clips = 1;
+  qa.lr = 1e-3;
+  qa.warmup = 100;
+  qa.auxWeight = 0.0;
+  qa.scene = fullScenes(s);
+
+  Phase joint = qa;
+  joint.name = "joint";
+  joint.steps = 2000;
+  joint.trainVision = true;
+  joint.lr = 5e-4;
+  joint.visionLrScale = 0.1;
+  joint.auxWeight = 0.5;  // keeps the class token summarising the scene while the tower moves
+  joint.finalLrScale = 0.02;
+
+  r.phases = {vision, describe, qa, joint};
+  return r;
+}
+
+// Seconds on 2 cores: the whole pipeline at toy sizes (patch 28 -> 8x8 grid), for tests.
+Recipe tinyRecipe() {
+  Recipe r;
+  r.name = "tiny";
+  r.patchSize = 28;
+  r.visionWidth = 32;
+  r.visionLayers = 3;
+  r.visionHeads = 2;
+  r.visionMlp = 64;
+  r.textWidth = 32;
+  r.textLayers = 2;
+  r.textHeads = 2;
+  r.textMlp = 64;
+  r.tokenizerPieces = 320;
+  r.tokenizerCorpus = 300;
+  r.clipFrames = 2;
+  const int s = static_cast<int>(r.imageSize);
+  Phase vision;
+  vision.name = "vision";
+  vision.task = Task::VisionAux;
+  vision.steps = 3;
+  vision.images = 4;
+  vision.trainVision = true;
+  vision.trainLanguage = false;
+  vision.warmup = 1;
+  vision.easySteps = 1;
+  vision.easy = easyScenes(s);
+  vision.scene = fullScenes(s);
+  Phase describe;
+  describe.name = "describe";
+  describe.task = Task::Describe;
+  describe.steps = 2;
+  describe.images = 2;
+  describe.warmup = 1;
+  describe.auxWeight = 0.0;
+  describe.scene = fullScenes(s);
+  Phase qa;
+  qa.name = "qa";
+  qa.task = Task::Qa;
+  qa.steps = 3;
+  qa.images = 2;
+  qa.clips = 1;
+  qa.segments = 4;
+  qa.warmup = 1;
+  qa.trainVision = true;
+  qa.visionLrScale = 0.1;
+  qa.auxWeight = 0.5;
+  qa.scene = fullScenes(s);
+  r.phases = {vision, describe, qa};
+  return r;
+}
+
+}  // namespace
+
+Recipe recipeByName(const std::string& name) {
+  if (name == "default") return defaultRecipe();
+  if (name == "tiny") return tinyRecipe();
+  throw TrainingError("recipe \"" + name + "\" is unknown (known: default, tiny)");
+}
+
+std::vector<std::string> recipeNames() {
+  return {"default", "tiny"};
+}
+
+checkpoint::LlavaConfig modelConfig(const Recipe& r, int64_t pieces) {
+  checkpoint::LlavaConfig c;
+  c.imageTokenIndex = pieces;
+  c.padTokenId = pieces + 1;
+  c.projectorHiddenAct = "gelu";
+  c.visionFeatureSelectStrategy = "default";
+  c.visionFeatureLayers = {-2};
+  c.vision.hiddenSize = r.visionWidth;
+  c.vision.intermediateSize = r.visionMlp;
+  c.vision.numLayers = r.visionLayers;
+  c.vision.numHeads = r.visionHeads;
+  c.vision.imageSize = r.imageSize;
+  c.vision.patchSize = r.patchSize;
+  c.vision.hiddenAct = "quick_gelu";
+  c.vision.layerNormEps = 1e-5;
+  c.imageSeqLength = c.vision.numPatches();
+  c.text.vocabSize = (pieces + 2 + 63) / 64 * 64;
+  c.text.hiddenSize = r.textWidth;
+  c.text.intermediateSize = r.textMlp;
+  c.text.numLayers = r.textLayers;
+  c.text.numHeads = c.text.numKvHeads = r.textHeads;
+  c.text.headDim = r.textWidth / r.textHeads;
+  c.text.maxPositionEmbeddings = 2048;
+  c.text.rmsNormEps = 1e-5;
+  c.text.ropeTheta = 10000.0;
+  return c;
+}
+
+checkpoint::ImageProcessorConfig imageProcessorConfig(const Recipe& r) {
+  checkpoint::ImageProcessorConfig p;
+  p.shortestEdge = r.imageSize;
+  p.cropHeight = p.cropWidth = r.imageSize;
+  return p;
+}
+
+}  // namespace vitcop::training

@@ -1,0 +1,123 @@
+#include "core/training/train_step.h"
+
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+
+#include "core/model/llava_modules.h"
+#include "core/training/train_forward.h"
+
+namespace vitcop::training {
+
+namespace {
+
+bool isMatrix(const std::string& name, const at::Tensor& t) {
+  // Weight decay on matrices only: not on norms, biases, embeddings' class/position vectors.
+  return t.dim() >= 2 && name.find("norm") == std::string::npos &&
+         name.find("layrnorm") == std::string::npos &&
+         name.find("position_embedding") == std::string::npos;
+}
+
+}  // namespace
+
+ParamGroups makeParamGroups(const Phase& phase, const Recipe& recipe,
+                            model::LlavaForConditionalGenerationImpl& m, AuxHeadsImpl& aux) {
+  ParamGroups g;
+  auto add = [&](const std::vector<std::pair<std::string, at::Tensor>>& params, double scale) {
+    std::vector<at::Tensor> decay, plain;
+    for (const auto& [name, t] : params)
+      (isMatrix(name, t) ? decay : plain).push_back(t);
+    for (int k = 0; k < 2; ++k) {
+      auto& list = k == 0 ? decay : plain;
+      if (list.empty()) continue;
+      auto opts = std::make_unique<torch::optim::AdamWOptions>(phase.lr * scale);
+      opts->betas({0.9, 0.98}).eps(1e-8).weight_decay(k == 0 ? recipe.weightDecay : 0.0);
+      g.groups.emplace_back(list, std::move(opts));
+      g.lrScale.push_back(scale);
+    }
+  };
+  auto named = [](torch::nn::Module& mod, const std::string& prefix) {
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const auto& item : mod.named_parameters(true))
+      out.emplace_back(prefix + item.key(), item.value());
+    return out;
+  };
+  if (phase.trainVision) {
+    auto v = named(*m.vision_tower, "vision_tower.");
+    if (phase.auxWeight > 0) {
+      auto a = named(aux, "aux.");
+      v.insert(v.end(), a.begin(), a.end());
+    }
+    add(v, phase.visionLrScale);
+  }
+  if (phase.trainLanguage) {
+    auto l = named(*m.multi_modal_projector, "multi_modal_projector.");
+    auto lm = named(*m.language_model, "language_model.");
+    l.insert(l.end(), lm.begin(), lm.end());
+    add(l, 1.0);
+  }
+  return g;
+}
+
+void setTrainable(const Phase& phase, model::LlavaForConditionalGenerationImpl& m,
+                  AuxHeadsImpl& aux) {
+  for (auto& p : m.vision_tower->parameters())
+    p.requires_grad_(phase.trainVision);
+  for (auto& p : aux.parameters())
+    p.requires_grad_(phase.trainVision && phase.auxWeight > 0);
+  for (auto& p : m.multi_modal_projector->parameters())
+    p.requires_grad_(phase.trainLanguage);
+  for (auto& p : m.language_model->parameters())
+    p.requires_grad_(phase.trainLanguage);
+}
+
+StepStats trainStep(model::LlavaForConditionalGenerationImpl& m, AuxHeadsImpl& aux,
+                    const Phase& phase, const TrainBatch& batch, torch::optim::Optimizer& optimizer,
+                    const std::vector<at::Tensor>& trainable, double gradClip) {
+  StepStats st;
+  optimizer.zero_grad();
+  // Vision: with gradients only when the tower trains.
+  VisionOut vision;
+  {
+    std::optional<torch::NoGradGuard> frozen;
+    if (!phase.trainVision) frozen.emplace();
+    vision = visionForward(m, batch.pixels);
+  }
+  at::Tensor loss = at::zeros({}, at::kFloat);
+  if (phase.trainVision && phase.auxWeight > 0) {
+    const AuxResult a = aux.forward(vision.features.narrow(0, 0, batch.images), batch.aux);
+    loss = loss + a.loss * phase.auxWeight;
+    st.hasAux = true;
+    st.aux = a.loss.item<double>();
+    st.patchShapeAcc = a.patchShapeAcc;
+    st.patchColourAcc = a.patchColourAcc;
+    st.sceneExact = a.sceneExact;
+    st.countAcc = a.countAcc;
+  }
+  if (batch.stills || batch.clips) {
+    // One mean over every supervised token of the step, stills and clips together.
+    at::Tensor lmSum = at::zeros({}, at::kFloat);
+    auto add = [&](const at::Tensor& features, const TextBatch& text) {
+      const LmOut r = languageForward(m, features, text);
+      lmSum = lmSum + r.loss * static_cast<double>(r.count);
+      st.tokens += r.count;
+      st.correct += r.correct;
+    };
+    if (batch.stills) add(vision.features.narrow(0, 0, batch.images), *batch.stills);
+    if (batch.clips)
+      add(vision.features.narrow(0, batch.images, batch.pixels.size(0) - batch.images),
+          *batch.clips);
+    const at::Tensor lm = lmSum / static_cast<double>(std::max<int64_t>(st.tokens, 1));
+    loss = loss + lm;
+    st.hasLm = true;
+    st.lm = lm.item<double>();
+  }
+  loss.backward();
+  torch::nn::utils::clip_grad_norm_(trainable, gradClip);
+  optimizer.step();
+  st.loss = loss.item<double>();
+  return st;
+}
+
+}  // namespace vitcop::training
