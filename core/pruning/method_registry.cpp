@@ -14,7 +14,10 @@ using Factory = std::function<std::unique_ptr<PruningMethod>()>;
 // An explicit table rather than static self-registration: the methods live in a static
 // library, whose unreferenced object files the linker would silently drop.
 const std::vector<Factory>& factories() {
-  static const std::vector<Factory> table = {makeUnprunedMethod, makeVitcopMethod};
+  static const std::vector<Factory> table = {
+      makeUnprunedMethod, makeVitcopMethod,    makeFastvMethod, makeSparsevlmMethod,
+      makePdropMethod,    makeVisionzipMethod, makeDartMethod,  makeDivpruneMethod,
+      makeRandomMethod,   makeDownsampleMethod};
   return table;
 }
 

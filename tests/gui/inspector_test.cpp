@@ -147,10 +147,8 @@ TEST_F(InspectorFixture, AskProducesTraceAndScrubbingChangesTheOverlay) {
 
 TEST_F(InspectorFixture, CompareModeShowsBothRunsSideBySide) {
   loadModelAndImage(tinyImage());
-  // B: the same method and budget with the other position-id mode (one of the compare
-  // configurations the issue names; available in every build).
-  window->methodDock()->setCompare(true, QStringLiteral("vitcop"), QStringLiteral("33%"),
-                                   QStringLiteral("original"));
+  window->methodDock()->setCompare(true, QStringLiteral("fastv"), QStringLiteral("33%"),
+                                   QStringLiteral("official"));
   QSignalSpy runs(window.get(), &MainWindow::runAdded);
   ASSERT_TRUE(askAndWait(QStringLiteral("What color?"))) << window->lastError().toStdString();
   ASSERT_EQ(runs.count(), 2);
@@ -172,7 +170,7 @@ TEST_F(InspectorFixture, CompareModeShowsBothRunsSideBySide) {
   EXPECT_DOUBLE_EQ(compare->diffCanvas()->zoom(), 2.0);
   EXPECT_EQ(compare->canvasB()->panOffset(), compare->canvasA()->panOffset());
 
-  // Both canvases draw the same input geometry.
+  // A and B differ somewhere along the pipeline (ViTCoP vs FastV at the same budget).
   const QImage a = overlayImage(compare->canvasA());
   const QImage b = overlayImage(compare->canvasB());
   EXPECT_EQ(a.size(), b.size());

@@ -119,6 +119,10 @@ PdropSettings pdropSettingsForBudget(double B, const VisualGeometry& g) {
     if (!s.layers.empty() && l <= s.layers.back()) l = s.layers.back() + 1;
     s.layers.push_back(l);
   }
+  // Boundaries past the last layer drop nothing, so shallow decoders (L < 4) keep the stages
+  // that fit (at least one).
+  while (s.layers.size() > 1 && s.layers.back() > L - 1)
+    s.layers.pop_back();
   auto average = [&](double lambda) {
     PdropSettings t = s;
     t.stageTokens = countsFor(lambda, P, s.layers.size());

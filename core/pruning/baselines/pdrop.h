@@ -32,8 +32,8 @@ PdropSettings pdropAuthorsDefault(const VisualGeometry& geometry);
 PdropSettings pdropPreset(int budget);
 
 // Layer-averaged budget B: the preset on LLaVA geometry for 192/128/64; else spec 6.9: layers
-// rhe([2,12,22] L/32) (strictly increasing), counts trunc(P lambda^s) with lambda solved
-// numerically so that the layer average is closest to B.
+// rhe([2,12,22] L/32) (strictly increasing; boundaries past L-1 dropped), counts trunc(P lambda^s)
+// with lambda solved numerically so that the layer average is closest to B.
 PdropSettings pdropSettingsForBudget(double budgetTokens, const VisualGeometry& geometry);
 
 // Layers strictly increasing in [1, L-1]; counts in [1, P], non-increasing.

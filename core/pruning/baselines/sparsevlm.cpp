@@ -135,11 +135,16 @@ SparsevlmSettings sparsevlmSettingsForBudget(double B, const VisualGeometry& g) 
     if (!s.layers.empty() && l <= s.layers.back()) l = s.layers.back() + 1;
     s.layers.push_back(l);
   }
+  // A stage after layer L-2 would prune for no layer, so very shallow decoders (L < 6: e.g.
+  // the 3-layer test models) keep only the stages that fit; at least one always does.
+  while (s.layers.size() > 1 && s.layers.back() > L - 2)
+    s.layers.pop_back();
   const double shape = static_cast<double>(P) / 576.0;
   auto listsFor = [&](double x) {
     std::vector<int64_t> lists;
     for (double base : {300.0, 200.0, 110.0})
-      lists.push_back(std::clamp<int64_t>(pyRound(base * shape * x), 1, P));
+      if (lists.size() < s.layers.size())
+        lists.push_back(std::clamp<int64_t>(pyRound(base * shape * x), 1, P));
     return lists;
   };
   auto average = [&](double x) {

@@ -31,7 +31,8 @@ SparsevlmSettings sparsevlmVitcopAuthorsPreset(int retainedTokens);
 
 // Layer-averaged budget B on `geometry`: the authors' preset on LLaVA geometry for a preset
 // budget (its real average is reported by sparsevlmLayerVisualTokens, e.g. 206.5 for 192);
-// else spec 6.9: layers rhe([2,6,15] L/32) made strictly increasing, the 192 list shape scaled by
+// else spec 6.9: layers rhe([2,6,15] L/32) made strictly increasing (stages past layer L-2 dropped
+// on very shallow decoders), the 192 list shape scaled by
 // P/576 and by a factor re-solved so that the realised layer average is closest to B.
 SparsevlmSettings sparsevlmSettingsForBudget(double budgetTokens, const VisualGeometry& geometry);
 
