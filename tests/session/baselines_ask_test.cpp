@@ -67,8 +67,11 @@ void checkRun(const std::string& method, const AskResult& r) {
   EXPECT_GT(r.answerIds.size() + (r.stoppedAtEos ? 1 : 0), 0u);
   for (const auto& p : r.trace.points) {
     checkPatchesUnique(p);
-    for (const auto& t : p.tokens)
-      if (t.merged) EXPECT_GT(t.patches.size(), 1u) << p.name;
+    for (const auto& t : p.tokens) {
+      if (t.merged) {
+        EXPECT_GT(t.patches.size(), 1u) << p.name;
+      }
+    }
   }
 }
 
