@@ -11,7 +11,8 @@
 
 namespace vitcop::gpu {
 
-// Allocations of at least this many bytes get 2 MiB alignment and madvise(MADV_HUGEPAGE).
+// Allocations of at least this many bytes get 2 MiB alignment and madvise(MADV_HUGEPAGE), and
+// are rounded up to whole 2 MiB pages.
 constexpr size_t kHugePageAllocThreshold = size_t{2} << 20;
 
 // Installs the huge-page CPU allocator for tensors allocated from now on (earlier tensors keep
@@ -22,5 +23,10 @@ bool enableHugePageAllocator();
 
 // True once enableHugePageAllocator() has installed the allocator.
 bool hugePageAllocatorEnabled();
+
+// The allocator keeps freed blocks (>= 2 MiB) for reuse, up to VITCOP_HOST_CACHE_MB (default
+// 1024; 0 turns the cache off): bytes held in that cache now, and a way to give them back.
+size_t cachedHostBytes();
+void releaseCachedHostMemory();
 
 }  // namespace vitcop::gpu

@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "gpu/cpu_features.h"
 
@@ -97,6 +98,24 @@ bool hasBf16GemvKernel() {
 #endif
 }
 
+namespace {
+
+bool bf16KernelEligible(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  return x.defined() && weight.defined() && x.is_cpu() && weight.is_cpu() && weight.dim() == 2 &&
+         singleRow(x) && x.size(-1) == weight.size(1) && x.scalar_type() == at::kBFloat16 &&
+         weight.scalar_type() == at::kBFloat16 && weight.is_contiguous() &&
+         (!bias.defined() || (bias.scalar_type() == at::kBFloat16 && bias.dim() == 1 &&
+                              bias.size(0) == weight.size(0))) &&
+         !x.requires_grad() && !weight.requires_grad() && hasBf16GemvKernel();
+}
+
+// Below ~256 KiB of W a second thread costs more to wake than it saves.
+int64_t minRowsPerThread(int64_t K) {
+  return std::max<int64_t>(1, (int64_t{256} << 10) / (2 * std::max<int64_t>(K, 1)));
+}
+
+}  // namespace
+
 at::Tensor fastLinear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   if (x.defined() && weight.defined() && weight.dim() == 2 && x.dim() >= 1 &&
       x.size(-1) != weight.size(1))
@@ -136,14 +155,59 @@ at::Tensor fastLinear(const at::Tensor& x, const at::Tensor& weight, const at::T
     // ~1 MiB chunks through an atomic counter measured the same under load 7 and cannot save
     // the wait for a descheduled thread anyway: the OpenMP join waits for every team member.
     // Below ~256 KiB of W a second thread costs more to wake than it saves.
-    const int64_t minRows =
-        std::max<int64_t>(1, (int64_t{256} << 10) / (2 * std::max<int64_t>(K, 1)));
-    at::parallel_for(0, N, minRows,
+    at::parallel_for(0, N, minRowsPerThread(K),
                      [&](int64_t a, int64_t b) { bf16RowsDot(wp, xp, bp, yp, a, b, K); });
     return y.view(outSizes);
   }
 #endif
   return at::linear(x, weight, bias);
+}
+
+std::vector<at::Tensor> fastLinearGroup(const at::Tensor& x, const std::vector<at::Tensor>& weights,
+                                        const std::vector<at::Tensor>& biases) {
+  if (!biases.empty() && biases.size() != weights.size())
+    throw std::invalid_argument("fastLinearGroup: " + std::to_string(biases.size()) +
+                                " biases for " + std::to_string(weights.size()) + " weights");
+  auto biasOf = [&](size_t i) { return biases.empty() ? at::Tensor() : biases[i]; };
+  bool together = !weights.empty();
+  for (size_t i = 0; i < weights.size() && together; ++i)
+    together = bf16KernelEligible(x, weights[i], biasOf(i));
+  std::vector<at::Tensor> out;
+  if (!together) {
+    for (size_t i = 0; i < weights.size(); ++i)
+      out.push_back(fastLinear(x, weights[i], biasOf(i)));
+    return out;
+  }
+#ifdef VITCOP_BF16_GEMV
+  // The matrices' rows as one range [0, sum N_i): one parallel region (one fork/join, one
+  // contiguous share per thread) instead of one per matrix. Each row is the same dot product as
+  // in fastLinear, so results are bit-identical.
+  const auto xv = x.reshape({-1}).contiguous();
+  const int64_t K = xv.size(0);
+  std::vector<int64_t> start{0};
+  std::vector<at::Tensor> bc;
+  for (size_t i = 0; i < weights.size(); ++i) {
+    start.push_back(start.back() + weights[i].size(0));
+    out.push_back(at::empty({weights[i].size(0)}, x.options()));
+    bc.push_back(biasOf(i).defined() ? biasOf(i).contiguous() : at::Tensor());
+  }
+  const auto* xp = xv.data_ptr<c10::BFloat16>();
+  at::parallel_for(0, start.back(), minRowsPerThread(K), [&](int64_t a, int64_t b) {
+    for (size_t i = 0; i < weights.size(); ++i) {
+      const int64_t lo = std::max(a, start[i]), hi = std::min(b, start[i + 1]);
+      if (lo >= hi) continue;
+      bf16RowsDot(weights[i].data_ptr<c10::BFloat16>(), xp,
+                  bc[i].defined() ? bc[i].data_ptr<c10::BFloat16>() : nullptr,
+                  out[i].data_ptr<c10::BFloat16>(), lo - start[i], hi - start[i], K);
+    }
+  });
+  auto sizes = x.sizes().vec();
+  for (size_t i = 0; i < weights.size(); ++i) {
+    sizes.back() = weights[i].size(0);
+    out[i] = out[i].view(sizes);
+  }
+#endif
+  return out;
 }
 
 }  // namespace vitcop::gpu

@@ -8,12 +8,21 @@
 // once, like oneDNN).
 #include <ATen/core/Tensor.h>
 
+#include <vector>
+
 namespace vitcop::gpu {
 
 // x [..., in], weight [out, in], bias [out] or undefined -> [..., out] in x's dtype.
 // Same contract as at::linear; a feature-count or bias-size mismatch throws
 // std::invalid_argument naming the shapes.
 at::Tensor fastLinear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = {});
+
+// Several linears of the same input (q/k/v, gate/up): fastLinear(x, weights[i], biases[i]) for
+// every i, bit for bit. For a bf16 single row on the AVX512-BF16 kernel all matrices run in one
+// parallel region, so decode pays one fork/join per group instead of one per matrix. `biases` is
+// empty or one (possibly undefined) tensor per weight.
+std::vector<at::Tensor> fastLinearGroup(const at::Tensor& x, const std::vector<at::Tensor>& weights,
+                                        const std::vector<at::Tensor>& biases = {});
 
 // True when fastLinear() takes the AVX512-BF16 matrix-vector kernel for a bf16 single row.
 bool hasBf16GemvKernel();

@@ -11,6 +11,8 @@ packages=(
   # Qt 6 widgets, charts, svg, offscreen/xcb platform plugins
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libqt6svg6 qt6-qpa-plugins
   libgl1-mesa-dev libxkbcommon-dev fonts-dejavu-core
+  # pdftoppm and pdfinfo: the export tests render PDFs back and read their metadata
+  poppler-utils
   # LibTorch 1.13 with the OpenMP OpenBLAS it needs to be fast
   libtorch-dev libopenblas0-openmp
   # imaging / video, JSON

@@ -3,9 +3,11 @@
 // export, so an export reproduces what is on screen by copying this struct.
 #include <QColor>
 #include <QFont>
+#include <QRect>
 #include <QString>
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 #include "core/trace/run_trace.h"
 
@@ -39,6 +41,15 @@ struct OverlayOptions {
   QFont font;
   // Behind image and decorations; invalid: white for exports, the palette's base for the canvas.
   QColor background;
+  // Text size in target units; 0: derived from the target size. Figures set it so every cell
+  // and label of a grid shares one size.
+  double fontPx = 0.0;
+  // Heatmap colours and colour bar over this [min, max] instead of the point's own range, so
+  // the cells of a figure share one colour bar.
+  std::optional<std::pair<double, double>> fixedScoreRange;
+  // Export only these patches: x = first column, y = first row, width/height in patches (whole
+  // patches, so every drawn cell is complete). Empty: the whole grid.
+  QRect crop;
 };
 
 }  // namespace vitcop::widgets

@@ -201,7 +201,34 @@ QString scoreLabel(double v) {
   return QString::number(v, 'g', 4);
 }
 
+// The crop clamped to the trace's grid; empty when there is no crop (or nothing to crop).
+QRect effectiveCrop(const OverlayScene& s, const OverlayOptions& o) {
+  if (o.crop.isEmpty() || !s.trace || s.trace->geometry.gridSide <= 0) return QRect();
+  const int g = static_cast<int>(s.trace->geometry.gridSide);
+  return o.crop.intersected(QRect(0, 0, g, g));
+}
+
 }  // namespace
+
+ScoreRange effectiveScoreRange(const vitcop::trace::TracePoint* point, const OverlayOptions& o) {
+  if (o.fixedScoreRange) {
+    ScoreRange r;
+    r.min = o.fixedScoreRange->first;
+    r.max = o.fixedScoreRange->second;
+    r.count = 1;
+    return r;
+  }
+  return point ? scoreRange(*point, o.scoreName.toStdString()) : ScoreRange();
+}
+
+QColor inkOn(const QColor& background) {
+  return background.lightnessF() > 0.5 ? QColor(20, 20, 20) : QColor(235, 235, 235);
+}
+
+double autoFontPx(const QRectF& target, const OverlayOptions& o) {
+  if (o.fontPx > 0.0) return o.fontPx;
+  return std::clamp(std::min(target.width(), target.height()) / 36.0, 8.0, 32.0);
+}
 
 QColor diffColourAOnly() {
   return QColor(0xd5, 0x5e, 0x00);
@@ -217,7 +244,7 @@ OverlayLayout OverlayRenderer::layout(const QRectF& target, const OverlayScene& 
                                       const OverlayOptions& o, const QPaintDevice* device) const {
   OverlayLayout l;
   l.target = target;
-  l.fontPx = std::clamp(std::min(target.width(), target.height()) / 36.0, 8.0, 32.0);
+  l.fontPx = autoFontPx(target, o);
   const double margin = std::round(0.5 * l.fontPx);
   QRectF r = target.adjusted(margin, margin, -margin, -margin);
 
@@ -236,23 +263,18 @@ OverlayLayout OverlayRenderer::layout(const QRectF& target, const OverlayScene& 
     }
   }
   if (o.mode == OverlayMode::ScoreHeatmap && o.showColourBar) {
-    const QFontMetricsF fm(sizedFont(o, l.fontPx), const_cast<QPaintDevice*>(device));
-    const double bar = std::round(l.fontPx), gap = std::round(0.4 * l.fontPx);
-    // Room for "-1.234e-05"-like ticks and the score name written above the bar.
-    const double labels = fm.horizontalAdvance(QStringLiteral("-8.888e-88"));
-    const double caption = fm.horizontalAdvance(o.scoreName);
-    const double band = std::ceil(std::max(bar + gap + labels, caption) + gap);
-    // Caption row, then half a tick label, so the max label never touches the caption.
-    const double top = r.top() + std::ceil(2.2 * l.fontPx);
-    const double bottom = r.bottom() - std::ceil(0.6 * l.fontPx);
-    l.colourBar = QRectF(r.right() - band + gap, top, bar, std::max(0.0, bottom - top));
-    r.setRight(r.right() - band - gap);
+    l.colourBar = colourBarRect(r, o, l.fontPx, device);
+    r.setRight(l.colourBar.left() - 2.0 * std::round(0.4 * l.fontPx));  // gap each side
   }
   l.imageArea = r;
-  // The model input is square; fit it on whole pixels so raster output has crisp patch edges.
-  const double side = std::floor(std::max(0.0, std::min(r.width(), r.height())));
-  l.image = QRectF(std::round(r.center().x() - side / 2.0), std::round(r.center().y() - side / 2.0),
-                   side, side);
+  // The model input is square (a crop has whole square patches); fit it on whole pixels so
+  // raster output has crisp patch edges.
+  const QRect crop = effectiveCrop(s, o);
+  const double aspect = crop.isEmpty() ? 1.0 : static_cast<double>(crop.width()) / crop.height();
+  const double w = std::floor(std::max(0.0, std::min(r.width(), r.height() * aspect)));
+  const double h = std::floor(w / aspect);
+  l.image =
+      QRectF(std::round(r.center().x() - w / 2.0), std::round(r.center().y() - h / 2.0), w, h);
   return l;
 }
 
@@ -322,10 +344,23 @@ const QImage& OverlayRenderer::hatchTile(double cell, const OverlayOptions& o) {
   return hatchTile_;
 }
 
-int OverlayRenderer::paintImageLayer(QPainter& p, const QRectF& imageRect, const OverlayScene& s,
+int OverlayRenderer::paintImageLayer(QPainter& p, const QRectF& visibleRect, const OverlayScene& s,
                                      const OverlayOptions& o) {
   p.save();
-  drawImage(p, imageRect, s.image);
+  const QRect crop = effectiveCrop(s, o);
+  // With a crop, `visibleRect` holds only the cropped patches: the whole square lies around it.
+  QRectF imageRect = visibleRect;
+  if (!crop.isEmpty()) {
+    const PatchLayout unit(s.trace->geometry, QRectF(0, 0, 1, 1));
+    const QRectF c = unit.cellRect(crop.top(), crop.left()) |
+                     unit.cellRect(crop.bottom(), crop.right());  // crop in unit-square terms
+    const double sx = visibleRect.width() / c.width(), sy = visibleRect.height() / c.height();
+    imageRect =
+        QRectF(visibleRect.left() - c.left() * sx, visibleRect.top() - c.top() * sy, sx, sy);
+    drawImagePart(p, visibleRect, s.image, c);
+  } else {
+    drawImage(p, imageRect, s.image);
+  }
   if (!s.trace || s.trace->geometry.gridSide <= 0 || imageRect.isEmpty()) {
     p.restore();
     return 0;
@@ -333,6 +368,9 @@ int OverlayRenderer::paintImageLayer(QPainter& p, const QRectF& imageRect, const
   const PatchLayout grid(s.trace->geometry, imageRect);
   const PointPatches a(*s.trace, s.point, s.frame);
   const int g = grid.gridSide();
+  const auto inCrop = [&](int local) {
+    return crop.isEmpty() || crop.contains(local % g, local / g);
+  };
   const double cell = std::min(grid.cellRect(0, 0).width(), grid.cellRect(0, 0).height());
   const auto rectOf = [&](int local) { return grid.cellRect(local / g, local % g); };
 
@@ -341,6 +379,7 @@ int OverlayRenderer::paintImageLayer(QPainter& p, const QRectF& imageRect, const
   p.setPen(Qt::NoPen);
   p.setRenderHint(QPainter::Antialiasing, false);
   const auto fillCell = [&](int local, const QBrush& c) {
+    if (!inCrop(local)) return;
     p.setBrush(c);
     p.drawRect(rectOf(local));
     ++drawn;
@@ -360,6 +399,7 @@ int OverlayRenderer::paintImageLayer(QPainter& p, const QRectF& imageRect, const
     p.setBrushOrigin(imageRect.topLeft());
   }
   const auto prune = [&](int local) {
+    if (!inCrop(local)) return;
     fillCell(local, prunedBrush);
     if (!raster) addHatch(hatch, rectOf(local), hatchHalfWidth(cell));
   };
@@ -383,7 +423,7 @@ int OverlayRenderer::paintImageLayer(QPainter& p, const QRectF& imageRect, const
           continue;
         }
         const int grp = groupOf[static_cast<size_t>(a.tokenIndex(i))];
-        if (grp < 0) continue;
+        if (grp < 0 || !inCrop(i)) continue;
         fillCell(i, withAlpha(groupColour(grp), o.opacity));
         // An edge is on the group's outline when the neighbour across it is another token. The
         // stroke runs half its width inside the cell, so outlines of touching groups sit side by
@@ -418,13 +458,14 @@ int OverlayRenderer::paintImageLayer(QPainter& p, const QRectF& imageRect, const
         p.strokePath(path,
                      QPen(groupColour(grp).darker(160), outlineWidth, Qt::SolidLine, Qt::FlatCap));
       for (int i = 0; i < a.size(); ++i)
-        if (a.alive(i) && a.representative(i) && groupOf[static_cast<size_t>(a.tokenIndex(i))] >= 0)
+        if (a.alive(i) && a.representative(i) && inCrop(i) &&
+            groupOf[static_cast<size_t>(a.tokenIndex(i))] >= 0)
           addMarker(p, rectOf(i), 0.2, Qt::white, Qt::black, std::max(1.0, cell / 20.0));
       break;
     }
     case OverlayMode::ScoreHeatmap: {
       const std::string name = o.scoreName.toStdString();
-      const ScoreRange range = a.point() ? scoreRange(*a.point(), name) : ScoreRange();
+      const ScoreRange range = effectiveScoreRange(a.point(), o);
       for (int i = 0; i < a.size(); ++i) {
         const TraceToken* t = a.token(i);
         if (!t) {
@@ -447,7 +488,8 @@ int OverlayRenderer::paintImageLayer(QPainter& p, const QRectF& imageRect, const
       }
       p.setRenderHint(QPainter::Antialiasing, true);
       for (int i = 0; i < a.size(); ++i)
-        if (const TraceToken* t = a.token(i); t && t->clusterCentre && a.representative(i)) {
+        if (const TraceToken* t = a.token(i);
+            t && t->clusterCentre && a.representative(i) && inCrop(i)) {
           // A ring (white over black) reads on every palette colour and on the image.
           addMarker(p, rectOf(i), 0.28, QColor(), Qt::black, std::max(2.0, cell / 7.0));
           addMarker(p, rectOf(i), 0.28, QColor(), Qt::white, std::max(1.0, cell / 14.0));
@@ -483,7 +525,8 @@ int OverlayRenderer::paintImageLayer(QPainter& p, const QRectF& imageRect, const
   }
 
   if (o.highlightPatch >= 0 && grid.frameOf(o.highlightPatch) == s.frame &&
-      grid.localOf(o.highlightPatch) < grid.patchesPerFrame()) {
+      grid.localOf(o.highlightPatch) < grid.patchesPerFrame() &&
+      inCrop(grid.localOf(o.highlightPatch))) {
     // Inside the cell, like group outlines: a black rim around a gold ring.
     const double lw = std::max(2.0, cell / 8.0);
     const QRectF r = grid.patchRect(o.highlightPatch);
@@ -503,8 +546,7 @@ void OverlayRenderer::paintDecorations(QPainter& p, const OverlayLayout& l, cons
   p.save();
   p.setRenderHint(QPainter::Antialiasing, true);
   p.setRenderHint(QPainter::TextAntialiasing, true);
-  const QColor bg = o.background.isValid() ? o.background : QColor(Qt::white);
-  const QColor ink = bg.lightnessF() > 0.5 ? QColor(20, 20, 20) : QColor(235, 235, 235);
+  const QColor ink = inkOn(o.background.isValid() ? o.background : QColor(Qt::white));
   const QFont font = sizedFont(o, l.fontPx);
 
   if (!l.title.isEmpty()) {
@@ -515,42 +557,8 @@ void OverlayRenderer::paintDecorations(QPainter& p, const OverlayLayout& l, cons
   }
 
   if (!l.colourBar.isEmpty()) {
-    p.setFont(font);
-    p.setPen(ink);
-    const QFontMetricsF fm(font, p.device());
-    const QRectF bar = l.colourBar;
-    p.drawText(QRectF(bar.left(), bar.top() - 2.2 * l.fontPx, l.target.right() - bar.left(),
-                      1.4 * l.fontPx),
-               Qt::AlignLeft | Qt::AlignBottom, o.scoreName);
     const auto* point = s.trace ? s.trace->find(s.point) : nullptr;
-    const ScoreRange range = point ? scoreRange(*point, o.scoreName.toStdString()) : ScoreRange();
-    // 256 stops make the linear gradient reproduce the table exactly, and keep the bar a vector
-    // gradient in SVG/PDF instead of an embedded bitmap.
-    QLinearGradient grad(bar.bottomLeft(), bar.topLeft());
-    for (int i = 0; i < viridisSize(); ++i)
-      grad.setColorAt(i / 255.0, viridisEntry(i));
-    QPainterPath barPath;
-    barPath.addRect(bar);
-    p.fillPath(barPath, range.valid() ? QBrush(grad) : QBrush(QColor(200, 200, 200)));
-    p.strokePath(barPath, QPen(ink, 1.0));
-    const double tick = 0.3 * l.fontPx, x = bar.right();
-    QPainterPath ticks;
-    ticks.moveTo(x, bar.top());
-    ticks.lineTo(x + tick, bar.top());
-    ticks.moveTo(x, bar.bottom());
-    ticks.lineTo(x + tick, bar.bottom());
-    p.strokePath(ticks, QPen(ink, 1.0));
-    const double tx = x + tick + 0.2 * l.fontPx, tw = l.target.right() - tx;
-    const double th = fm.height();
-    if (range.valid()) {
-      p.drawText(QRectF(tx, bar.top() - th / 2, tw, th), Qt::AlignLeft | Qt::AlignVCenter,
-                 scoreLabel(range.max));
-      p.drawText(QRectF(tx, bar.bottom() - th / 2, tw, th), Qt::AlignLeft | Qt::AlignVCenter,
-                 scoreLabel(range.min));
-    } else {
-      p.drawText(QRectF(tx, bar.center().y() - th / 2, tw, th), Qt::AlignLeft | Qt::AlignVCenter,
-                 tr("none"));
-    }
+    paintColourBar(p, l.colourBar, l.target.right(), effectiveScoreRange(point, o), o, l.fontPx);
   }
 
   if (!l.legend.isEmpty()) {
@@ -595,6 +603,75 @@ void OverlayRenderer::paintDecorations(QPainter& p, const OverlayLayout& l, cons
   p.restore();
 }
 
+void OverlayRenderer::paintColourBar(QPainter& p, const QRectF& bar, double right,
+                                     const ScoreRange& range, const OverlayOptions& o,
+                                     double fontPx) {
+  p.save();
+  p.setRenderHint(QPainter::Antialiasing, true);
+  p.setRenderHint(QPainter::TextAntialiasing, true);
+  const QColor ink = inkOn(o.background.isValid() ? o.background : QColor(Qt::white));
+  const QFont font = sizedFont(o, fontPx);
+  p.setFont(font);
+  p.setPen(ink);
+  const QFontMetricsF fm(font, p.device());
+  p.drawText(QRectF(bar.left(), bar.top() - 2.2 * fontPx, right - bar.left(), 1.4 * fontPx),
+             Qt::AlignLeft | Qt::AlignBottom, o.scoreName);
+  // 256 stops make the linear gradient reproduce the table exactly, and keep the bar a vector
+  // gradient in SVG/PDF instead of an embedded bitmap.
+  QLinearGradient grad(bar.bottomLeft(), bar.topLeft());
+  for (int i = 0; i < viridisSize(); ++i)
+    grad.setColorAt(i / 255.0, viridisEntry(i));
+  QPainterPath barPath;
+  barPath.addRect(bar);
+  p.fillPath(barPath, range.valid() ? QBrush(grad) : QBrush(QColor(200, 200, 200)));
+  p.strokePath(barPath, QPen(ink, 1.0));
+  const double tick = 0.3 * fontPx, x = bar.right();
+  QPainterPath ticks;
+  ticks.moveTo(x, bar.top());
+  ticks.lineTo(x + tick, bar.top());
+  ticks.moveTo(x, bar.bottom());
+  ticks.lineTo(x + tick, bar.bottom());
+  p.strokePath(ticks, QPen(ink, 1.0));
+  const double tx = x + tick + 0.2 * fontPx, tw = right - tx;
+  const double th = fm.height();
+  if (range.valid()) {
+    p.drawText(QRectF(tx, bar.top() - th / 2, tw, th), Qt::AlignLeft | Qt::AlignVCenter,
+               scoreLabel(range.max));
+    p.drawText(QRectF(tx, bar.bottom() - th / 2, tw, th), Qt::AlignLeft | Qt::AlignVCenter,
+               scoreLabel(range.min));
+  } else {
+    p.drawText(QRectF(tx, bar.center().y() - th / 2, tw, th), Qt::AlignLeft | Qt::AlignVCenter,
+               tr("none"));
+  }
+  p.restore();
+}
+
+QRectF OverlayRenderer::colourBarRect(const QRectF& area, const OverlayOptions& o, double fontPx,
+                                      const QPaintDevice* device) {
+  const QFontMetricsF fm(sizedFont(o, fontPx), const_cast<QPaintDevice*>(device));
+  const double bar = std::round(fontPx), gap = std::round(0.4 * fontPx);
+  // Room for "-1.234e-05"-like ticks and the score name written above the bar.
+  const double labels = fm.horizontalAdvance(QStringLiteral("-8.888e-88"));
+  const double caption = fm.horizontalAdvance(o.scoreName);
+  const double band = std::ceil(std::max(bar + gap + labels, caption) + gap);
+  // Caption row, then half a tick label, so the max label never touches the caption.
+  const double top = area.top() + std::ceil(2.2 * fontPx);
+  const double bottom = area.bottom() - std::ceil(0.6 * fontPx);
+  return QRectF(area.right() - band + gap, top, bar, std::max(0.0, bottom - top));
+}
+
+void OverlayRenderer::drawImagePart(QPainter& p, const QRectF& rect, const QImage& image,
+                                    const QRectF& unitSource) {
+  if (image.isNull()) {
+    drawImage(p, rect, image);
+    return;
+  }
+  const QRectF source(unitSource.left() * image.width(), unitSource.top() * image.height(),
+                      unitSource.width() * image.width(), unitSource.height() * image.height());
+  p.setRenderHint(QPainter::SmoothPixmapTransform, true);
+  p.drawImage(rect, image, source);
+}
+
 QImage OverlayRenderer::renderImage(const OverlayScene& s, const OverlayOptions& o,
                                     const QSize& size) {
   QImage img(size, QImage::Format_ARGB32_Premultiplied);
@@ -603,36 +680,6 @@ QImage OverlayRenderer::renderImage(const OverlayScene& s, const OverlayOptions&
   paint(p, QRectF(QPointF(0, 0), QSizeF(size)), s, o);
   p.end();
   return img;
-}
-
-bool OverlayRenderer::writeSvg(QIODevice* out, const OverlayScene& s, const OverlayOptions& o,
-                               const QSize& size) {
-  QSvgGenerator gen;
-  gen.setOutputDevice(out);
-  gen.setSize(size);
-  gen.setViewBox(QRect(QPoint(0, 0), size));
-  gen.setTitle(o.title.isEmpty() ? QStringLiteral("ViTCoP overlay") : o.title);
-  gen.setDescription(QStringLiteral("%1 at %2, frame %3")
-                         .arg(overlayModeLabel(o.mode), QString::fromStdString(s.point))
-                         .arg(s.frame));
-  QPainter p;
-  if (!p.begin(&gen)) return false;
-  paint(p, QRectF(QPointF(0, 0), QSizeF(size)), s, o);
-  return p.end();
-}
-
-bool OverlayRenderer::writePdf(const QString& path, const OverlayScene& s, const OverlayOptions& o,
-                               const QSizeF& sizePoints) {
-  QPdfWriter writer(path);
-  writer.setCreator(QStringLiteral("ViTCoP Inspector"));
-  writer.setTitle(o.title);
-  writer.setPageSize(QPageSize(sizePoints, QPageSize::Point, QString(), QPageSize::ExactMatch));
-  writer.setPageMargins(QMarginsF(0, 0, 0, 0));
-  writer.setResolution(72);  // one device unit per point: layout sizes match the SVG/PNG ones
-  QPainter p;
-  if (!p.begin(&writer)) return false;
-  paint(p, QRectF(0, 0, writer.width(), writer.height()), s, o);
-  return p.end();
 }
 
 }  // namespace vitcop::widgets

@@ -11,9 +11,9 @@
 
 #include "core/trace/run_trace.h"
 #include "widgets/overlay_options.h"
+#include "widgets/point_patches.h"
 
 QT_BEGIN_NAMESPACE
-class QIODevice;
 class QPainter;
 class QPaintDevice;
 QT_END_NAMESPACE
@@ -40,6 +40,14 @@ struct OverlayLayout {
   double fontPx = 10.0;
 };
 
+// The heatmap's score range at `point`: the options' fixed range, else the point's own.
+ScoreRange effectiveScoreRange(const vitcop::trace::TracePoint* point,
+                               const OverlayOptions& options);
+// Text and line colour readable on `background`.
+QColor inkOn(const QColor& background);
+// Text size for a drawing of `target`: the options' fontPx, else derived from the target size.
+double autoFontPx(const QRectF& target, const OverlayOptions& options);
+
 // Colours of the difference overlay (Okabe-Ito, distinguishable with colour-vision deficiency).
 QColor diffColourAOnly();
 QColor diffColourBOnly();
@@ -56,21 +64,29 @@ class OverlayRenderer {
   int paint(QPainter& painter, const QRectF& target, const OverlayScene& scene,
             const OverlayOptions& options);
   // The two halves of paint(), for a view that zooms/pans the image but keeps the decorations
-  // in place: the image and its patch overlay into `imageRect`, then the decorations.
+  // in place: the image and its patch overlay into `imageRect` (with a crop: the cropped
+  // patches only, as layout() placed them), then the decorations.
   int paintImageLayer(QPainter& painter, const QRectF& imageRect, const OverlayScene& scene,
                       const OverlayOptions& options);
   void paintDecorations(QPainter& painter, const OverlayLayout& layout, const OverlayScene& scene,
                         const OverlayOptions& options) const;
 
-  // Exports. Sizes are in pixels (PNG, SVG user units) or points (PDF).
+  // A colour bar (with the score name above and min/max ticks right of it) at the right edge of
+  // `area`, and its drawing: overlays and figures share both.
+  static QRectF colourBarRect(const QRectF& area, const OverlayOptions& options, double fontPx,
+                              const QPaintDevice* device);
+  static void paintColourBar(QPainter& painter, const QRectF& bar, double right,
+                             const ScoreRange& range, const OverlayOptions& options, double fontPx);
+
+  // paint() into a new transparent image of `size` pixels (exports add provenance and write it:
+  // widgets/export_writer.h).
   QImage renderImage(const OverlayScene& scene, const OverlayOptions& options, const QSize& size);
-  bool writeSvg(QIODevice* out, const OverlayScene& scene, const OverlayOptions& options,
-                const QSize& size);
-  bool writePdf(const QString& path, const OverlayScene& scene, const OverlayOptions& options,
-                const QSizeF& sizePoints);
 
  private:
   void drawImage(QPainter& painter, const QRectF& imageRect, const QImage& image);
+  // The part `unitSource` (in unit-square terms) of `image` into `rect`, for crops.
+  void drawImagePart(QPainter& painter, const QRectF& rect, const QImage& image,
+                     const QRectF& unitSource);
   // Dim fill with hatch stripes for pruned cells on raster devices, cached per cell pitch/colour.
   const QImage& hatchTile(double cell, const OverlayOptions& options);
 

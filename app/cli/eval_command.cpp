@@ -6,6 +6,7 @@
 #include "app/cli/args.h"
 #include "app/cli/command_registry.h"
 #include "app/cli/default_model.h"
+#include "core/pruning/method_registry.h"
 #include "core/training/evaluate.h"
 
 namespace {
@@ -13,7 +14,8 @@ namespace {
 int runEval(const std::vector<std::string>& argv) {
   using vitcop::cli::UsageError;
   const vitcop::cli::Args args(
-      argv, {"model", "seed", "n", "frames", "types", "dtype", "method", "budget"}, {"json"});
+      argv, {"model", "seed", "n", "frames", "types", "dtype", "method", "budget"}, {"json"},
+      {"param"});
   if (!args.positional().empty())
     throw UsageError("unexpected argument '" + args.positional()[0] + "'");
   vitcop::training::EvalOptions o;
@@ -26,14 +28,16 @@ int runEval(const std::vector<std::string>& argv) {
     for (std::string t; std::getline(list, t, ',');)
       o.types.push_back(vitcop::training::parseQuestionType(t));
   }
-  const std::string method = args.str("method", "none");
-  // Seam for the pruning-method registry (core/pruning): a method becomes o.method, a factory
-  // of configured hooks per question; until it is wired here only the unpruned model runs.
-  if (method != "none")
-    throw UsageError("--method " + method +
-                     ": pruning methods are not wired into eval yet (only --method none)");
-  if (args.has("budget")) throw UsageError("--budget needs a pruning --method");
-  o.methodName = method;
+  // Any registered method; evaluate() checks the name, budget and parameters against the
+  // checkpoint's config before loading weights.
+  o.pruning.method = args.str("method", "none");
+  o.pruning.budget = args.str("budget", "");
+  o.pruning.params = args.all("param");
+  vitcop::pruning::createMethod(o.pruning.method);  // an unknown name is the first thing to say
+  if (o.pruning.method != "none" && o.pruning.budget.empty())
+    throw UsageError("--method " + o.pruning.method + " needs --budget N or --budget P%");
+  if (o.pruning.method == "none" && !o.pruning.budget.empty())
+    throw UsageError("--budget needs a pruning --method");
   o.model = vitcop::cli::modelDirFrom(args);
   const bool json = args.flag("json");
   if (!json) o.log = [](const std::string& line) { std::cerr << line << std::endl; };
@@ -44,6 +48,9 @@ int runEval(const std::vector<std::string>& argv) {
   }
   std::printf("accuracy %.4f over %lld questions (%lld samples, %.1f s)\n", r.accuracy(),
               static_cast<long long>(r.questions), static_cast<long long>(r.samples), r.seconds);
+  if (o.pruning.method != "none")
+    std::printf("method %s, budget %s (%.2f visual tokens per LLM layer on a still)\n",
+                o.pruning.method.c_str(), o.pruning.budget.c_str(), r.equivalentTokens);
   for (const auto& [type, s] : r.perType)
     std::printf("  %-18s %.4f  (%lld)\n", type.c_str(), s.accuracy(),
                 static_cast<long long>(s.total));
@@ -58,13 +65,16 @@ int runEval(const std::vector<std::string>& argv) {
 VITCOP_REGISTER_COMMAND(
     "eval", "accuracy and Stage-I attention of a model on held-out generated scenes",
     "vitcop eval [--model DIR] [--seed S] [--n N] [--frames F] [--types T1,T2,..]\n"
-    "            [--method none] [--dtype auto|f32|bf16] [--json]\n"
+    "            [--method NAME --budget N|P% [--param NAME=VALUE ...]]\n"
+    "            [--dtype auto|f32|bf16] [--json]\n"
     "  Generates N samples (default 1000; every fourth a clip shown with F frames, default 4)\n"
     "  from the evaluation seeds 2^31 + S .. 2^31 + S + N - 1, asks each of their questions\n"
     "  through the inference engine and reports accuracy overall and per question type, and the\n"
     "  share of the Stage-I block's class-token attention on object patches (>= 10 % covered)\n"
-    "  next to their share of the area. --json prints one object (accuracy, per_type,\n"
-    "  cls_object_mass, object_area_share, ...).",
+    "  next to their share of the area. --method prunes visual tokens as `vitcop ask` does\n"
+    "  (`vitcop methods` lists them); --budget is the mean visual tokens per LLM layer or a\n"
+    "  share of the visual tokens (11%). --json prints one object (accuracy, per_type,\n"
+    "  cls_object_mass, object_area_share, method, budget, equivalent_tokens, ...).",
     runEval);
 
 }  // namespace

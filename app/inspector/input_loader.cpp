@@ -4,26 +4,11 @@
 #include <QtConcurrent/QtConcurrentRun>
 #include <exception>
 
+#include "app/export/model_input_view.h"
 #include "core/imaging/image_io.h"
-#include "core/imaging/preprocess.h"
 #include "core/imaging/video_frames.h"
 
 namespace vitcop::inspector {
-namespace {
-
-QImage toQImage(const cv::Mat& rgb) {
-  // cv::Mat rows may be padded; copy() detaches from the Mat's buffer before it is freed.
-  return QImage(rgb.data, rgb.cols, rgb.rows, static_cast<qsizetype>(rgb.step),
-                QImage::Format_RGB888)
-      .copy();
-}
-
-QImage modelView(const cv::Mat& rgb, const checkpoint::ImageProcessorConfig& processor) {
-  return toQImage(imaging::preprocessImage(rgb, processor).cropRgb);
-}
-
-}  // namespace
-
 bool isImageSuffix(const QString& suffix) {
   static const QStringList kinds = {"png", "jpg", "jpeg", "bmp", "webp", "tif", "tiff"};
   return kinds.contains(suffix.toLower());
@@ -84,11 +69,12 @@ PreparedInput InputLoader::prepare(const QString& path, int frames,
     if (out.video) {
       const auto sampled = imaging::sampleVideoFrames(path.toStdString(), frames);
       for (const auto& f : sampled.frames) {
-        out.frames.push_back(modelView(f.rgb, processor));
+        out.frames.push_back(exporting::modelInputView(f.rgb, processor));
         out.timestamps.push_back(f.timestampSeconds);
       }
     } else {
-      out.frames.push_back(modelView(imaging::loadImageRgb8(path.toStdString()), processor));
+      out.frames.push_back(
+          exporting::modelInputView(imaging::loadImageRgb8(path.toStdString()), processor));
       out.timestamps.push_back(0.0);
     }
   } catch (const std::exception& e) {

@@ -26,6 +26,7 @@
 #include "app/inspector/charts_dock.h"
 #include "app/inspector/compare_view.h"
 #include "app/inspector/conversation_dock.h"
+#include "app/inspector/export_dialog.h"
 #include "app/inspector/history_dock.h"
 #include "app/inspector/log_dock.h"
 #include "app/inspector/method_dock.h"
@@ -201,6 +202,7 @@ void MainWindow::buildMenus() {
   updateRecentMenu();
   file->addAction(tr("Sample &scenes"), this, &MainWindow::showSampleGallery);
   file->addSeparator();
+  file->addAction(tr("&Export…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::showExportDialog);
   file->addAction(tr("Save &screenshot…"), QKeySequence(tr("Ctrl+Shift+S")), this, [this] {
     const QString path = QFileDialog::getSaveFileName(
         this, tr("Save screenshot"), QStringLiteral("inspector.png"), tr("PNG (*.png)"));
@@ -483,6 +485,21 @@ void MainWindow::onRunFinished(std::shared_ptr<const RunOutcome> outcome) {
   else
     showRun(pairA_);
   Q_EMIT runAdded(run.id);
+}
+
+void MainWindow::showExportDialog() {
+  const RunRecord* run = currentRun();
+  if (!run) {
+    showError(tr("Nothing to export yet: ask a question first"));
+    return;
+  }
+  // Exactly what the canvas draws: its scene and options, with the runs it draws.
+  std::shared_ptr<const trace::RunTrace> compare;
+  if (const auto partner = runs_.find(run->partner); partner != runs_.end())
+    compare = (run->outcome->slot == 0 ? partner.value() : *run).outcome->trace;
+  ExportDialog dialog(run->outcome->trace, compare, canvas_->scene(), canvas_->effectiveOptions(),
+                      this);
+  dialog.exec();
 }
 
 const RunRecord* MainWindow::currentRun() const {

@@ -66,6 +66,7 @@ class MainWindow : public QMainWindow {
   void cancel();
   void pasteFromClipboard();
   void showSampleGallery();
+  void showExportDialog();  // File → Export (Ctrl+E) for the current run and stage
 
   // State, for tests and the screenshot tool.
   widgets::Selection* selection() const { return selection_; }

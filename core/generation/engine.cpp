@@ -221,6 +221,11 @@ at::Tensor Engine::prefill(InferenceState& state, const std::vector<int64_t>& in
       state.probabilityRows += extras.probs.size(2);
     }
   }
+  const DecodePositions rule = hooks ? hooks->decodePositions() : DecodePositions::PromptLength;
+  state.decodeStart.resize(static_cast<size_t>(text.numLayers));
+  for (int64_t l = 0; l < text.numLayers; ++l)
+    state.decodeStart[static_cast<size_t>(l)] =
+        rule == DecodePositions::LayerCacheLength ? state.cache.layer(l).length() : n;
   const at::Tensor h = lm->model->norm->forward(x);
   const at::Tensor logits =
       (allLogits ? lm->logits(h) : lm->logits(h.narrow(1, h.size(1) - 1, 1))).select(0, 0);
@@ -237,19 +242,24 @@ at::Tensor Engine::decode(InferenceState& state, int64_t token, const RunControl
     throw std::invalid_argument("decode: token id " + std::to_string(token) +
                                 " is outside the vocabulary [0, " + std::to_string(text.vocabSize) +
                                 ")");
-  if (state.cache.numLayers() != text.numLayers)
+  if (state.cache.numLayers() != text.numLayers ||
+      static_cast<int64_t>(state.decodeStart.size()) != text.numLayers)
     throw std::logic_error("decode: the state holds no prefill for this model");
-  const int64_t position = state.promptLength + state.generated;
   at::Tensor x = lm->embed(torch::tensor({token}, torch::dtype(torch::kLong)).view({1, 1}));
-  const model::RopeTables rope =
-      model::ropeTables(positionTensor({position}, device), text, model_->computeDtype());
-  const std::vector<int64_t> slotPosition{position};
   const std::vector<model::TokenInfo> slotToken{{model::TokenKind::Generated, state.generated, {}}};
+  // Layers sharing a position share its RoPE table (one table when nothing was pruned).
+  int64_t ropePosition = -1;
+  model::RopeTables rope;
   for (int64_t l = 0; l < text.numLayers; ++l) {
     throwIfCancelled(control.cancel);
+    const int64_t position = state.decodePosition(l);
+    if (position != ropePosition) {
+      rope = model::ropeTables(positionTensor({position}, device), text, model_->computeDtype());
+      ropePosition = position;
+    }
     LayerKvCache& cache = state.cache.layer(l);
     x = lm->model->block(l)->forward(x, rope, &cache, nullptr);
-    cache.recordSlots(slotPosition, slotToken);
+    cache.recordSlots({position}, slotToken);
   }
   const at::Tensor logits = lm->logits(lm->model->norm->forward(x)).view({-1});
   state.generated += 1;

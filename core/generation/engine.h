@@ -29,10 +29,16 @@ struct RunControl {
 // Everything a prefill leaves for decoding, and for inspection afterwards.
 struct InferenceState {
   KvCache cache;
-  // Spliced prompt length before any pruning: decode step j gets position promptLength + j in
-  // every layer (transformers derives it from the attention mask, method-spec 1.9, 2.8).
+  // Spliced prompt length entering the LLM (before any in-LLM pruning).
   int64_t promptLength = 0;
-  int64_t generated = 0;                    // tokens fed by decode() so far
+  // Per layer, the position of decode step 0 under the hooks' DecodePositions rule: promptLength
+  // everywhere (method-spec 1.9, 2.8), or each layer's prompt cache length.
+  std::vector<int64_t> decodeStart;
+  int64_t generated = 0;  // tokens fed by decode() so far
+  // Position id the next decode step gets in layer `layer`.
+  int64_t decodePosition(int64_t layer) const {
+    return decodeStart.at(static_cast<size_t>(layer)) + generated;
+  }
   std::map<int64_t, at::Tensor> attention;  // probabilities hooks asked for in prefill
   // Instrumentation: query rows whose attention probabilities the decoder layers materialised
   // (prefill; decode never computes any). 0 means every layer ran the fused kernel.
@@ -85,7 +91,8 @@ class Engine {
                      const std::vector<model::VisualTokens>& images, const RunControl& control,
                      bool allLogits = false, int64_t reserveTokens = 0) const;
 
-  // Feeds one token at position promptLength + generated; returns its logits [V] float32.
+  // Feeds one token at position state.decodePosition(l) in each layer l; returns its logits [V]
+  // float32.
   at::Tensor decode(InferenceState& state, int64_t token, const RunControl& control = {}) const;
 
   // encode (when pixelValues is defined) + prefill + decode loop.

@@ -64,6 +64,18 @@ struct DecoderLayerView {
   void select(const std::vector<int64_t>& rows);
 };
 
+// Where decode step j sits in each layer's RoPE numbering (method-spec 3.10, "decode
+// positions"). A method declares it; the engine never guesses it from the cache.
+enum class DecodePositions {
+  // n + j in every layer, n = the spliced prompt length entering the LLM (transformers derives
+  // it from the attention mask): the unpruned model, ViTCoP (VQ-31), FastV, DART, and every
+  // method that prunes before the LLM (there n is already the pruned length n').
+  PromptLength,
+  // That layer's prompt cache length + j: SparseVLM (SQ-04) and PyramidDrop (step 7 / PQ-02),
+  // whose contiguous renumbering makes the decode token follow each layer's own sequence.
+  LayerCacheLength,
+};
+
 class InferenceHooks {
  public:
   virtual ~InferenceHooks() = default;
@@ -84,6 +96,8 @@ class InferenceHooks {
     (void)view;
     return {};
   }
+  // Read once, when prefill ends.
+  virtual DecodePositions decodePositions() const { return DecodePositions::PromptLength; }
 };
 
 }  // namespace vitcop::generation

@@ -32,6 +32,16 @@ at::Tensor linearForward(const at::Tensor& x, const at::Tensor& weight, const at
   return gpu::fastLinear(x, like(weight, x), like(bias, x));
 }
 
+std::vector<at::Tensor> linearGroupForward(const at::Tensor& x,
+                                           std::initializer_list<const LinearImpl*> linears) {
+  std::vector<at::Tensor> weights, biases;
+  for (const LinearImpl* l : linears) {
+    weights.push_back(like(l->weight, x));
+    biases.push_back(like(l->bias, x));
+  }
+  return gpu::fastLinearGroup(x, weights, biases);
+}
+
 LinearImpl::LinearImpl(int64_t in, int64_t out, bool withBias, const at::TensorOptions& options) {
   weight = register_parameter("weight", at::empty({out, in}, options));
   if (withBias) bias = register_parameter("bias", at::empty({out}, options));

@@ -8,6 +8,8 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <initializer_list>
+#include <vector>
 
 namespace vitcop::model {
 
@@ -66,5 +68,10 @@ c10::ScalarType computeDtype(c10::ScalarType storage, const c10::Device& device)
 
 // x W^T + b with the parameters cast to x's dtype when they are stored narrower.
 at::Tensor linearForward(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
+
+// The same input through several linears: [l->forward(x) for l in linears], bit for bit. Decode's
+// q/k/v and gate/up go through gpu::fastLinearGroup, one parallel region per group.
+std::vector<at::Tensor> linearGroupForward(const at::Tensor& x,
+                                           std::initializer_list<const LinearImpl*> linears);
 
 }  // namespace vitcop::model

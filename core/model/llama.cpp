@@ -55,9 +55,10 @@ at::Tensor LlamaAttentionImpl::forward(const at::Tensor& x, const RopeTables& ro
   auto heads = [&](const at::Tensor& y, int64_t h) {
     return y.view({b, n, h, headDim}).transpose(1, 2);
   };
-  const at::Tensor q = heads(q_proj->forward(x), numHeads);
-  const at::Tensor k = heads(k_proj->forward(x), numKvHeads);
-  at::Tensor v = heads(v_proj->forward(x), numKvHeads);
+  const auto qkv = linearGroupForward(x, {q_proj.get(), k_proj.get(), v_proj.get()});
+  const at::Tensor q = heads(qkv[0], numHeads);
+  const at::Tensor k = heads(qkv[1], numKvHeads);
+  at::Tensor v = heads(qkv[2], numKvHeads);
   const at::Tensor qr = applyRope(q, rope);
   const at::Tensor kr = applyRope(k, rope);
   gpu::AttentionOptions opts;
@@ -116,8 +117,9 @@ LlamaMlpImpl::LlamaMlpImpl(const checkpoint::TextConfig& config, const at::Tenso
 }
 
 at::Tensor LlamaMlpImpl::forward(const at::Tensor& x) const {
-  at::Tensor gate = activate(gate_proj->forward(x), act);
-  gate.mul_(up_proj->forward(x));  // gate is a fresh temporary: in place is safe
+  const auto gateUp = linearGroupForward(x, {gate_proj.get(), up_proj.get()});
+  at::Tensor gate = activate(gateUp[0], act);
+  gate.mul_(gateUp[1]);  // gate is a fresh temporary: in place is safe
   return down_proj->forward(gate);
 }
 

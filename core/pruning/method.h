@@ -59,6 +59,8 @@ struct MethodPlan {
   std::map<std::string, std::string> resolved;  // every parameter with its effective value
   std::string origin;                           // e.g. "released 64", "derived (method-spec 6)"
   bool proposal = false;  // some value comes from a method-spec-6 proposal rule
+  // Position ids of the decode steps per layer (method-spec 3.10 "decode positions").
+  generation::DecodePositions decodePositions = generation::DecodePositions::PromptLength;
 };
 
 struct MethodRequest {
@@ -91,6 +93,7 @@ class PruningMethod : public generation::InferenceHooks {
   void afterProjector(generation::ProjectorView& view) final;
   void beforeDecoderLayer(generation::DecoderLayerView& view) final;
   std::vector<int64_t> attentionRows(const generation::DecoderLayerView& view) final;
+  generation::DecodePositions decodePositions() const final { return plan_.decodePositions; }
 
  protected:
   explicit PruningMethod(MethodInfo info) : info_(std::move(info)) {}

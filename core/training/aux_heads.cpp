@@ -4,7 +4,7 @@
 
 namespace vitcop::training {
 
-AuxHeadsImpl::AuxHeadsImpl(int64_t width) {
+AuxHeadsImpl::AuxHeadsImpl(int64_t width, bool balance) : balancePatches(balance) {
   norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
   scene = register_module("scene", torch::nn::Linear(width, kSceneClasses));
   count = register_module("count", torch::nn::Linear(width, kMaxCount + 1));
@@ -12,6 +12,7 @@ AuxHeadsImpl::AuxHeadsImpl(int64_t width) {
   shape = register_module("shape", torch::nn::Linear(width, 1 + scenes::kShapeCount));
   size = register_module("size", torch::nn::Linear(width, 1 + scenes::kSizeCount));
   centre = register_module("centre", torch::nn::Linear(width, 2));
+  objectShape = register_module("object_shape", torch::nn::Linear(width, scenes::kShapeCount));
 }
 
 namespace {
@@ -36,19 +37,40 @@ AuxResult AuxHeadsImpl::forward(const at::Tensor& features, const AuxLabels& lab
   const at::Tensor countLogits = count->forward(cls);
   const at::Tensor sceneLoss = at::binary_cross_entropy_with_logits(sceneLogits, labels.sceneHot) +
                                at::cross_entropy_loss(countLogits, labels.count);
-  auto patchCe = [&](torch::nn::Linear& head, const at::Tensor& y, at::Tensor* logitsOut) {
+  // Heads with a background class (colour, shape, size) may be balanced; the centre head's
+  // classes are "centre" / "not centre" for every patch.
+  auto patchCe = [&](torch::nn::Linear& head, const at::Tensor& y, at::Tensor* logitsOut,
+                     bool hasBackground) {
     const at::Tensor logits = head->forward(patches);
     *logitsOut = logits;
-    return at::cross_entropy_loss(logits.reshape({n * logits.size(1), -1}), y.reshape({-1}),
-                                  /*weight=*/{}, at::Reduction::Mean, kIgnore);
+    const at::Tensor flat = logits.reshape({n * logits.size(1), -1}), yf = y.reshape({-1});
+    if (!balancePatches || !hasBackground)
+      return at::cross_entropy_loss(flat, yf, /*weight=*/{}, at::Reduction::Mean, kIgnore);
+    const at::Tensor each =
+        at::cross_entropy_loss(flat, yf, /*weight=*/{}, at::Reduction::None, kIgnore);
+    auto meanWhere = [&](const at::Tensor& sel) {
+      return (each * sel.to(each.scalar_type())).sum() / sel.sum().clamp_min(1).to(each.dtype());
+    };
+    return 0.5 * (meanWhere(yf.eq(0)) + meanWhere(yf.gt(0)));
   };
   at::Tensor colourLogits, shapeLogits, sizeLogits, centreLogits;
-  const at::Tensor patchLoss = patchCe(colour, labels.patchColour, &colourLogits) +
-                               patchCe(shape, labels.patchShape, &shapeLogits) +
-                               patchCe(size, labels.patchSize, &sizeLogits) +
-                               patchCe(centre, labels.patchCentre, &centreLogits);
+  const at::Tensor patchLoss = patchCe(colour, labels.patchColour, &colourLogits, true) +
+                               patchCe(shape, labels.patchShape, &shapeLogits, true) +
+                               patchCe(size, labels.patchSize, &sizeLogits, true) +
+                               patchCe(centre, labels.patchCentre, &centreLogits, false);
+  // [N, K, P] x [N, P, D]: each object's patches averaged by their share of its pixels.
+  const at::Tensor pooled = at::bmm(labels.objectWeights.to(h.scalar_type()), patches);
+  const at::Tensor objectLogits = objectShape->forward(pooled).reshape({-1, scenes::kShapeCount});
+  const at::Tensor objectTargets = labels.objectShape.reshape({-1});
+  const at::Tensor real = objectTargets.ne(kIgnore);
+  const int64_t objects = real.sum().item<int64_t>();
+  // (A mean over no objects would be NaN; scenes always hold one, hand-made labels may not.)
+  const at::Tensor objectLoss =
+      objects ? at::cross_entropy_loss(objectLogits, objectTargets, /*weight=*/{},
+                                       at::Reduction::Mean, kIgnore)
+              : at::zeros({}, objectLogits.options());
   AuxResult r;
-  r.loss = sceneLoss + patchLoss;
+  r.loss = sceneLoss + patchLoss + objectLoss;
   {
     torch::NoGradGuard noGrad;
     r.sceneLoss = sceneLoss.item<double>();
@@ -58,6 +80,13 @@ AuxResult AuxHeadsImpl::forward(const at::Tensor& features, const AuxLabels& lab
     r.sceneExact =
         sceneLogits.gt(0).eq(labels.sceneHot.gt(0.5)).all(1).to(at::kFloat).mean().item<double>();
     r.countAcc = countLogits.argmax(-1).eq(labels.count).to(at::kFloat).mean().item<double>();
+    r.objectShapeAcc = objects ? static_cast<double>(objectLogits.argmax(-1)
+                                                         .eq(objectTargets)
+                                                         .logical_and(real)
+                                                         .sum()
+                                                         .item<int64_t>()) /
+                                     static_cast<double>(objects)
+                               : 0.0;
   }
   return r;
 }

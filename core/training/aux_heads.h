@@ -7,7 +7,10 @@
 // - every patch -> its colour, shape and size class (background included) and whether it holds
 //   an object's centre (one marked token per object, for counting), so shapes are
 //   learned by the tower before any language training (the notes' first attempt never learned
-//   shapes when they were left to the language loss).
+//   shapes when they were left to the language loss);
+// - every object -> its shape, from its patches pooled by how much of the object each holds:
+//   the border patches, whose edges are what tells a star from a circle, get a direct gradient
+//   without waiting for attention to carry the shape to interior patches.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
@@ -18,21 +21,26 @@
 namespace vitcop::training {
 
 struct AuxResult {
-  at::Tensor loss;  // sum of the six losses
+  at::Tensor loss;  // scene multi-hot + count + four per-patch + pooled object shape
   double sceneLoss = 0, patchLoss = 0;
   // Accuracies over supervised patches (shape, colour: object patches only), and the share of
   // scenes whose multi-hot is exactly right at threshold 0.5.
   double patchShapeAcc = 0, patchColourAcc = 0, sceneExact = 0, countAcc = 0;
+  double objectShapeAcc = 0;  // share of objects whose pooled shape is right
 };
 
 class AuxHeadsImpl : public torch::nn::Module {
  public:
-  explicit AuxHeadsImpl(int64_t width);
+  // balancePatches: the per-patch colour/shape/size losses are the mean of the background
+  // patches' mean and the object patches' mean, instead of one mean over all patches, where the
+  // ~88 % background patches drown the object patches (whose shape is the hard part).
+  explicit AuxHeadsImpl(int64_t width, bool balancePatches = false);
   // features [N, 1+P, Dv] (class token first); labels of the same N images.
   AuxResult forward(const at::Tensor& features, const AuxLabels& labels);
+  bool balancePatches = false;
   torch::nn::LayerNorm norm{nullptr};
   torch::nn::Linear scene{nullptr}, count{nullptr}, colour{nullptr}, shape{nullptr}, size{nullptr},
-      centre{nullptr};
+      centre{nullptr}, objectShape{nullptr};
 };
 TORCH_MODULE(AuxHeads);
 

@@ -76,6 +76,10 @@ AuxLabels auxLabels(const std::vector<const scenes::Scene*>& scenesIn, int64_t g
   AuxLabels out;
   out.sceneHot = at::zeros({n, kSceneClasses}, at::kFloat);
   out.objectPatch = at::zeros({n, p}, at::kBool);
+  out.objectWeights = at::zeros({n, kMaxCount, p}, at::kFloat);
+  out.objectShape = at::full({n, kMaxCount}, kIgnore, at::kLong);
+  auto weights = out.objectWeights.accessor<float, 3>();
+  auto objShape = out.objectShape.accessor<int64_t, 2>();
   auto hot = out.sceneHot.accessor<float, 2>();
   auto obj = out.objectPatch.accessor<bool, 2>();
   for (int64_t i = 0; i < n; ++i) {
@@ -96,6 +100,15 @@ AuxLabels auxLabels(const std::vector<const scenes::Scene*>& scenesIn, int64_t g
       } else {
         colour[k] = shape[k] = size[k] = kIgnore;
       }
+    }
+    for (size_t k = 0; k < s.objects.size() && k < static_cast<size_t>(kMaxCount); ++k) {
+      float total = 0;
+      for (int64_t q = 0; q < p; ++q)
+        total += cov.perObject[k][static_cast<size_t>(q)];
+      if (total <= 0) continue;
+      for (int64_t q = 0; q < p; ++q)
+        weights[i][static_cast<int64_t>(k)][q] = cov.perObject[k][static_cast<size_t>(q)] / total;
+      objShape[i][static_cast<int64_t>(k)] = static_cast<int64_t>(s.objects[k].shape);
     }
     for (const auto& o : s.objects) {
       hot[i][static_cast<int>(o.colour) * scenes::kShapeCount + static_cast<int>(o.shape)] = 1.0f;

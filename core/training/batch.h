@@ -44,6 +44,11 @@ struct AuxLabels {
   at::Tensor sceneHot;     // [N, 35] float: colour x shape present
   at::Tensor count;        // [N] int64 objects in the scene
   at::Tensor objectPatch;  // [N, P] bool: patch at least 10 % covered (attention measures)
+  // Per object slot (kMaxCount per image; empty slots have all-zero weights and label kIgnore):
+  // each patch's share of the object's pixels, so pooling with it averages the object's patches
+  // by how much of the object they hold, and the object's shape.
+  at::Tensor objectWeights;  // [N, kMaxCount, P] float
+  at::Tensor objectShape;    // [N, kMaxCount] int64
 };
 
 // One question (or instruction) with its answer, what a segment holds.

@@ -10,6 +10,8 @@
 #include <optional>
 #include <set>
 
+#include "core/checkpoint/checkpoint.h"
+#include "core/pruning/method_registry.h"
 #include "core/scenes/patch_coverage.h"
 #include "core/scenes/sample.h"
 #include "core/scenes/seeds.h"
@@ -43,6 +45,9 @@ class MeasuringHooks : public generation::InferenceHooks {
   }
   std::vector<int64_t> attentionRows(const generation::DecoderLayerView& view) override {
     return inner_ ? inner_->attentionRows(view) : std::vector<int64_t>{};
+  }
+  generation::DecodePositions decodePositions() const override {
+    return inner_ ? inner_->decodePositions() : generation::DecodePositions::PromptLength;
   }
   at::Tensor cls;  // [F, Hv, 1+P]
 
@@ -82,6 +87,12 @@ EvalResult evaluate(const EvalOptions& o) {
   if (o.clipFrames < 1 || o.clipFrames > 64)
     throw TrainingError("--frames " + std::to_string(o.clipFrames) + " is outside [1, 64]");
   const auto start = std::chrono::steady_clock::now();
+  // The method, its budget and parameters, before any weight is read: the name first (it needs
+  // no model), then the whole request against the checkpoint's geometry for stills and clips.
+  pruning::createMethod(o.pruning.method);
+  const checkpoint::LlavaConfig header = checkpoint::Checkpoint::open(o.model).config();
+  const auto stillPlan = session::preparePruning(header, o.pruning, 1)->plan();
+  session::preparePruning(header, o.pruning, o.clipFrames);
   session::LoadOptions load;
   load.dtype = o.dtype;
   const auto loaded = session::LoadedModel::load(o.model, load);
@@ -94,6 +105,9 @@ EvalResult evaluate(const EvalOptions& o) {
 
   EvalResult r;
   r.stageIBlock = block;
+  r.params = stillPlan.resolved;
+  double equivalentSum = 0;
+  int64_t stillRuns = 0;
   double massSum = 0, areaSum = 0;
   int64_t measured = 0;
   for (int64_t i = 0; i < o.n; ++i) {
@@ -119,8 +133,8 @@ EvalResult evaluate(const EvalOptions& o) {
     bool clsDone = isClip;  // the attention measure is over stills
     for (const auto& q : questions) {
       if (!wanted.empty() && !wanted.count(q.type)) continue;
-      std::unique_ptr<generation::InferenceHooks> method;
-      if (o.method) method = o.method(*loaded, static_cast<int64_t>(frames.size()));
+      const auto method =
+          session::preparePruning(cfg, o.pruning, static_cast<int64_t>(frames.size()));
       MeasuringHooks hooks(clsDone ? -1 : block, method.get());
       const text::PromptIds prompt = text::buildInputIds(
           tok, promptFor(q.text, static_cast<int>(frames.size())), cfg.imageTokenIndex,
@@ -130,6 +144,10 @@ EvalResult evaluate(const EvalOptions& o) {
       go.eosTokenId = tok.eosId();
       go.control.hooks = &hooks;
       const auto g = engine.generate(prompt.ids, pixels, go);
+      if (!isClip) {
+        equivalentSum += method->trace().equivalentTokens;
+        ++stillRuns;
+      }
       std::vector<int64_t> ids;
       for (int64_t id : g.tokens)
         if (id >= 0 && id < tok.vocabSize() && id != tok.eosId()) ids.push_back(id);
@@ -172,6 +190,7 @@ EvalResult evaluate(const EvalOptions& o) {
       o.log(buf);
     }
   }
+  if (stillRuns) r.equivalentTokens = equivalentSum / static_cast<double>(stillRuns);
   if (measured) {
     r.clsObjectMass = massSum / static_cast<double>(measured);
     r.objectAreaShare = areaSum / static_cast<double>(measured);
@@ -186,6 +205,8 @@ std::string toJson(const EvalResult& r, const EvalOptions& o) {
     perType[type] = s.accuracy();
     counts[type] = s.total;
   }
+  const nlohmann::json budget =
+      o.pruning.budget.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pruning.budget);
   const nlohmann::json j = {
       {"accuracy", r.accuracy()},
       {"per_type", perType},
@@ -199,7 +220,10 @@ std::string toJson(const EvalResult& r, const EvalOptions& o) {
       {"seed", o.seed},
       {"n", o.n},
       {"first_scene_seed", scenes::kEvalSeedBegin + o.seed},
-      {"method", o.methodName},
+      {"method", o.pruning.method},
+      {"budget", budget},
+      {"params", r.params},
+      {"equivalent_tokens", r.equivalentTokens},
       {"seconds", r.seconds}};
   return j.dump(2);
 }

@@ -11,19 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "core/generation/hooks.h"
 #include "core/scenes/questions.h"
-
-namespace vitcop::session {
-class LoadedModel;
-}
+#include "core/session/ask.h"
 
 namespace vitcop::training {
-
-// The seam where a pruning method plugs in: hooks configured for this model and frame count
-// (1 for stills, EvalOptions::clipFrames for clips), created once per question. Null = unpruned.
-using MethodHooksFactory = std::function<std::unique_ptr<generation::InferenceHooks>(
-    const session::LoadedModel& model, int64_t frames)>;
 
 struct EvalOptions {
   std::filesystem::path model;
@@ -32,8 +23,9 @@ struct EvalOptions {
   int clipFrames = 4;
   std::vector<scenes::QuestionType> types;  // empty = all
   std::string dtype = "auto";
-  std::string methodName = "none";  // reported in the result
-  MethodHooksFactory method;
+  // Any method of the pruning registry, as `vitcop ask --method --budget --param` takes it;
+  // configured afresh for every question (1 frame for stills, the clip's frames for clips).
+  session::PruningRequest pruning;
   std::function<void(const std::string&)> log;  // progress lines
 };
 
@@ -51,16 +43,22 @@ struct EvalResult {
   double clsObjectMass = 0.0;    // mean over stills of the CLS attention share on object patches
   double objectAreaShare = 0.0;  // mean share of patches that are object patches (>= 10 % covered)
   int64_t stageIBlock = 0;
+  // Mean visual tokens per LLM layer the method left on stills, as its trace recorded them.
+  double equivalentTokens = 0.0;
+  std::map<std::string, std::string> params;  // the method's resolved parameters (stills)
   double seconds = 0.0;
   double accuracy() const { return questions ? static_cast<double>(correct) / questions : 0.0; }
 };
 
-// Throws TrainingError for a seed range that leaves the evaluation seeds or n < 1; model
-// loading errors name the folder.
+// Throws TrainingError for a seed range that leaves the evaluation seeds or n < 1, and
+// pruning::PruningError for an unknown method or a bad budget or parameter (checked against the
+// checkpoint's config for stills and clips before any weight is loaded); model loading errors
+// name the folder.
 EvalResult evaluate(const EvalOptions& options);
 
 // One JSON object: accuracy, per_type, per_type_count, cls_object_mass, object_area_share,
-// cls_object_ratio, questions, samples, seed, n, method, stage1_block, seconds.
+// cls_object_ratio, questions, samples, seed, n, method, budget, params, equivalent_tokens,
+// stage1_block, seconds.
 std::string toJson(const EvalResult& result, const EvalOptions& options);
 
 // Parses a question type name ("colour_of_shape", ...); TrainingError lists the known ones.

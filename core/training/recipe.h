@@ -56,6 +56,11 @@ struct Recipe {
                                     // earlier when the corpus has no more merges)
   int64_t tokenizerCorpus = 20000;  // generated samples the tokenizer is trained on
   int clipFrames = 4;               // frames a clip is shown with (vitcop ask --video --frames 4)
+  // Vision tower from scratch (docs/training.md, "Learning shapes"): the scale of a 2D sin-cos
+  // initialisation of the position embeddings (0: randomInit's std-0.02 noise), and whether the
+  // per-patch auxiliary losses weigh object and background patches equally.
+  double sinCosPositions = 0.0;
+  bool balancedPatchLoss = false;
   // Optimiser (AdamW; betas 0.9/0.98, weight decay on matrices only, gradient clip).
   double weightDecay = 0.05;
   double gradClip = 1.0;

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <optional>
 #include <string>
 
@@ -60,6 +62,22 @@ ParamGroups makeParamGroups(const Phase& phase, const Recipe& recipe,
   return g;
 }
 
+double learningRate(const Phase& p, int64_t step) {
+  if (step < p.warmup) return p.lr * static_cast<double>(step + 1) / static_cast<double>(p.warmup);
+  const double span = std::max<double>(1.0, static_cast<double>(p.steps - p.warmup));
+  const double progress = std::min(1.0, static_cast<double>(step - p.warmup) / span);
+  const double floor = p.lr * p.finalLrScale;
+  return floor + (p.lr - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
+}
+
+std::vector<at::Tensor> optimizedParameters(torch::optim::Optimizer& optimizer) {
+  std::vector<at::Tensor> out;
+  for (auto& g : optimizer.param_groups())
+    for (auto& p : g.params())
+      out.push_back(p);
+  return out;
+}
+
 void setTrainable(const Phase& phase, model::LlavaForConditionalGenerationImpl& m,
                   AuxHeadsImpl& aux) {
   for (auto& p : m.vision_tower->parameters())
@@ -94,6 +112,7 @@ StepStats trainStep(model::LlavaForConditionalGenerationImpl& m, AuxHeadsImpl& a
     st.patchColourAcc = a.patchColourAcc;
     st.sceneExact = a.sceneExact;
     st.countAcc = a.countAcc;
+    st.objectShapeAcc = a.objectShapeAcc;
   }
   if (batch.stills || batch.clips) {
     // One mean over every supervised token of the step, stills and clips together.

@@ -30,10 +30,17 @@ struct ParamGroups {
 ParamGroups makeParamGroups(const Phase& phase, const Recipe& recipe,
                             model::LlavaForConditionalGenerationImpl& m, AuxHeadsImpl& aux);
 
+// The phase's LR at `step`: linear warm-up, then cosine from lr to lr * finalLrScale.
+double learningRate(const Phase& phase, int64_t step);
+
+// Every parameter the optimizer updates (what the gradient clip runs over).
+std::vector<at::Tensor> optimizedParameters(torch::optim::Optimizer& optimizer);
+
 struct StepStats {
   double loss = 0;  // total loss of the step
   bool hasAux = false;
-  double aux = 0, patchShapeAcc = 0, patchColourAcc = 0, sceneExact = 0, countAcc = 0;
+  double aux = 0, patchShapeAcc = 0, patchColourAcc = 0, sceneExact = 0, countAcc = 0,
+         objectShapeAcc = 0;
   bool hasLm = false;
   double lm = 0;  // mean cross-entropy over the supervised tokens (stills and clips together)
   int64_t tokens = 0, correct = 0;

@@ -23,6 +23,7 @@
 #include "core/training/train_state.h"
 #include "core/training/train_step.h"
 #include "core/training/training_error.h"
+#include "core/training/vision_init.h"
 
 namespace vitcop::training {
 namespace fs = std::filesystem;
@@ -48,15 +49,6 @@ std::string hms(double s) {
   return buf;
 }
 
-// Warm-up, then cosine from lr to lr * finalLrScale over the phase.
-double learningRate(const Phase& p, int64_t step) {
-  if (step < p.warmup) return p.lr * static_cast<double>(step + 1) / static_cast<double>(p.warmup);
-  const double span = std::max<double>(1.0, static_cast<double>(p.steps - p.warmup));
-  const double progress = std::min(1.0, static_cast<double>(step - p.warmup) / span);
-  const double floor = p.lr * p.finalLrScale;
-  return floor + (p.lr - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
-}
-
 // Relative cost of one step, to estimate the time of phases not yet run from the speed of the
 // current one (an image through the tower alone = 1; the decoder over ~400 tokens ~ 3).
 double stepCost(const Phase& p, int clipFrames) {
@@ -68,13 +60,14 @@ double stepCost(const Phase& p, int clipFrames) {
 // Running means over one logging window.
 struct Window {
   int64_t steps = 0, images = 0, tokens = 0, correct = 0;
-  double loss = 0, lm = 0, aux = 0, shape = 0, colour = 0, scene = 0, count = 0, seconds = 0;
+  double loss = 0, lm = 0, aux = 0, shape = 0, objectShape = 0, colour = 0, scene = 0, count = 0,
+         seconds = 0;
   int64_t auxSteps = 0, lmSteps = 0;
 };
 
 constexpr const char* kCurveHeader =
     "global_step,phase,step,seconds,lr,loss,lm_loss,token_acc,aux_loss,patch_shape_acc,"
-    "patch_colour_acc,scene_exact,count_acc,images_per_s";
+    "object_shape_acc,patch_colour_acc,scene_exact,count_acc,images_per_s";
 
 // Keeps the curve rows before `globalStep` (a resumed run rewrites what came after its state).
 void trimCurve(const fs::path& file, int64_t globalStep) {
@@ -167,8 +160,9 @@ TrainSummary train(const TrainOptions& o) {
 
   auto model = model::LlavaModel::randomInit(ctx.config, at::kFloat, o.seed);
   auto& m = model->module();
+  if (recipe.sinCosPositions > 0) initSinCosPositions(m, recipe.sinCosPositions);
   torch::manual_seed(o.seed);  // the auxiliary heads' default initialisation
-  AuxHeads aux(recipe.visionWidth);
+  AuxHeads aux(recipe.visionWidth, recipe.balancedPatchLoss);
   if (o.resume) loadModules(o.run, m, *aux);
   log("model: " + std::to_string(model->parameterCount()) + " parameters, vocabulary " +
       std::to_string(ctx.config.text.vocabSize) + " (" + std::to_string(progress.pieces) +
@@ -192,10 +186,7 @@ TrainSummary train(const TrainOptions& o) {
     ParamGroups groups = makeParamGroups(phase, recipe, m, *aux);
     torch::optim::AdamW optimizer(groups.groups);
     if (o.resume && pi == progress.phase && progress.step > 0) loadOptimizer(o.run, optimizer);
-    std::vector<at::Tensor> trainable;
-    for (auto& g : optimizer.param_groups())
-      for (auto& p : g.params())
-        trainable.push_back(p);
+    const std::vector<at::Tensor> trainable = optimizedParameters(optimizer);
     log("phase " + phase.name + " (" + name(phase.task) + "): steps " +
         std::to_string(progress.step) + ".." + std::to_string(phase.steps) + ", peak lr " +
         std::to_string(phase.lr));
@@ -214,6 +205,7 @@ TrainSummary train(const TrainOptions& o) {
       if (st.hasAux) {
         w.aux += st.aux;
         w.shape += st.patchShapeAcc;
+        w.objectShape += st.objectShapeAcc;
         w.colour += st.patchColourAcc;
         w.scene += st.sceneExact;
         w.count += st.countAcc;
@@ -240,12 +232,14 @@ TrainSummary train(const TrainOptions& o) {
         const double tokenAcc =
             w.tokens ? static_cast<double>(w.correct) / static_cast<double>(w.tokens) : 0.0;
         char row[512];
-        std::snprintf(
-            row, sizeof row, "%lld,%s,%lld,%.1f,%.3g,%.5f,%.5f,%.4f,%.5f,%.4f,%.4f,%.4f,%.4f,%.2f",
-            static_cast<long long>(progress.globalStep), phase.name.c_str(),
-            static_cast<long long>(step + 1), progress.seconds, lr, mean(w.loss, w.steps),
-            mean(w.lm, w.lmSteps), tokenAcc, mean(w.aux, w.auxSteps), mean(w.shape, w.auxSteps),
-            mean(w.colour, w.auxSteps), mean(w.scene, w.auxSteps), mean(w.count, w.auxSteps), ips);
+        std::snprintf(row, sizeof row,
+                      "%lld,%s,%lld,%.1f,%.3g,%.5f,%.5f,%.4f,%.5f,%.4f,%.4f,%.4f,%.4f,%.4f,%.2f",
+                      static_cast<long long>(progress.globalStep), phase.name.c_str(),
+                      static_cast<long long>(step + 1), progress.seconds, lr, mean(w.loss, w.steps),
+                      mean(w.lm, w.lmSteps), tokenAcc, mean(w.aux, w.auxSteps),
+                      mean(w.shape, w.auxSteps), mean(w.objectShape, w.auxSteps),
+                      mean(w.colour, w.auxSteps), mean(w.scene, w.auxSteps),
+                      mean(w.count, w.auxSteps), ips);
         curveOut << row << "\n" << std::flush;
         // ETA: this phase from its measured speed; later phases scaled by their step cost.
         const double perStep =
@@ -262,8 +256,9 @@ TrainSummary train(const TrainOptions& o) {
              << mean(w.loss, w.steps);
         if (w.lmSteps) line << " lm " << mean(w.lm, w.lmSteps) << " tok-acc " << tokenAcc;
         if (w.auxSteps)
-          line << " shape-acc " << mean(w.shape, w.auxSteps) << " colour-acc "
-               << mean(w.colour, w.auxSteps) << " scene " << mean(w.scene, w.auxSteps);
+          line << " shape-acc " << mean(w.shape, w.auxSteps) << " object-shape-acc "
+               << mean(w.objectShape, w.auxSteps) << " colour-acc " << mean(w.colour, w.auxSteps)
+               << " scene " << mean(w.scene, w.auxSteps);
         line << " | " << static_cast<int>(ips * 10) / 10.0 << " img/s, lr " << lr << " | ETA phase "
              << hms(phaseLeft) << ", all " << hms(phaseLeft + later) << " (elapsed "
              << hms(progress.seconds) << ")";

@@ -13,11 +13,14 @@
 // of them, so it fits a shared CPU machine), first sample scene, vitcop at 64, 8 new tokens.
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QEvent>
 #include <QEventLoop>
 #include <QStandardPaths>
+#include <QThread>
 #include <QTimer>
 #include <algorithm>
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #include "app/inspector/main_window.h"
@@ -32,6 +35,47 @@ double median(std::vector<double> v) {
   const size_t n = v.size();
   return n == 0 ? 0.0 : n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
+
+// Times every outermost event delivery on the GUI thread, so a stall can be attributed: the
+// longest ones name the receiver and the event type (a posted slot call is a MetaCall event).
+class TimingApplication : public QApplication {
+ public:
+  using QApplication::QApplication;
+  struct Delivery {
+    double ms = 0;
+    std::string what;
+  };
+  std::vector<Delivery> longest;  // the 3 longest since the last reset, longest first
+
+  bool notify(QObject* receiver, QEvent* event) override {
+    if (depth_++ > 0 || QThread::currentThread() != thread()) {
+      const bool r = QApplication::notify(receiver, event);
+      --depth_;
+      return r;
+    }
+    QElapsedTimer t;
+    t.start();
+    const int type = static_cast<int>(event->type());
+    const bool r = QApplication::notify(receiver, event);
+    --depth_;
+    record(t.nsecsElapsed() / 1e6, receiver, type);
+    return r;
+  }
+
+ private:
+  void record(double ms, QObject* receiver, int type) {
+    if (longest.size() == 3 && ms <= longest.back().ms) return;
+    std::string what = receiver ? receiver->metaObject()->className() : "?";
+    if (receiver && !receiver->objectName().isEmpty())
+      what += "(" + receiver->objectName().toStdString() + ")";
+    what += " event " + std::to_string(type);
+    longest.push_back({ms, what});
+    std::sort(longest.begin(), longest.end(),
+              [](const Delivery& a, const Delivery& b) { return a.ms > b.ms; });
+    if (longest.size() > 3) longest.pop_back();
+  }
+  int depth_ = 0;
+};
 
 template <typename Sender, typename Signal>
 bool waitFor(Sender* sender, Signal signal, int timeoutMs) {
@@ -53,7 +97,7 @@ int main(int argc, char** argv) {
   vitcop::bench::ensureCleanBlasEnvironment(argv);
   vitcop::gpu::initRuntime();
   setenv("QT_QPA_PLATFORM", "offscreen", 0);
-  QApplication app(argc, argv);
+  TimingApplication app(argc, argv);
   QStandardPaths::setTestModeEnabled(true);  // leave the user's settings alone
   const vitcop::bench::Args args(argc, argv);
   const std::string mode = args.get("--mode", "stall");
@@ -111,6 +155,7 @@ int main(int argc, char** argv) {
     click.start();
     tick.start();
     ticker.start();
+    app.longest.clear();
     window.ask(QStringLiteral("what shape is the yellow object?"));
     if (!waitFor(&window, &vitcop::inspector::MainWindow::answerFinished, 30 * 60 * 1000)) {
       std::fprintf(stderr, "no answer\n");
@@ -126,6 +171,8 @@ int main(int argc, char** argv) {
     stalls.push_back(maxGap);
     latencies.push_back(latency);
     std::printf("run %d: longest stall %.1f ms, click to answer %.1f ms\n", r, maxGap, latency);
+    for (const auto& d : app.longest)
+      std::printf("  GUI event %.1f ms: %s\n", d.ms, d.what.c_str());
   }
   if (mode == "stall")
     std::printf("median longest GUI stall: %.1f ms (max %.1f ms) over %d runs\n", median(stalls),

@@ -134,16 +134,17 @@ int main(int argc, char** argv) {
         static_cast<double>(gpu::sampleMemory(c10::Device("cpu")).peakBytes) / 1e9);
     std::printf(
         "| method | budget | eq. tokens | vision ms | prefill ms | TTFT ms | TTFT ratio | "
-        "FLOP ratio | decode ms/tok | KV MB | selection ms | sel. %% of prefill | LLM prob rows "
+        "TFLOPs (spec 4.1) | FLOP ratio | decode ms/tok | KV MB | selection ms | sel. %% of "
+        "prefill | LLM prob rows "
         "| counts = plan "
-        "|\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        "|\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     const Row& dense = rows.front();
     for (const Row& r : rows)
       std::printf(
-          "| %s | %s | %.2f | %.0f | %.0f | %.0f | %.2fx | %.2fx | %.1f | %.1f | %.1f | "
+          "| %s | %s | %.2f | %.0f | %.0f | %.0f | %.2fx | %.3f | %.2fx | %.1f | %.1f | %.1f | "
           "%.2f %% | %lld | %s |\n",
           r.method.c_str(), r.budget.c_str(), r.equivalent, r.visionMs, r.prefillMs, r.ttftMs,
-          dense.ttftMs / r.ttftMs, dense.flops / r.flops, r.decodeMs,
+          dense.ttftMs / r.ttftMs, r.flops / 1e12, dense.flops / r.flops, r.decodeMs,
           static_cast<double>(r.kvBytes) / 1e6, r.selectionMs, 100.0 * r.selectionMs / r.prefillMs,
           static_cast<long long>(r.probRows), r.countsMatch ? "yes" : "NO");
     bool ok = true;

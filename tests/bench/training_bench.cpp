@@ -44,7 +44,7 @@ int run(const bench::Args& args) {
   ctx.clipFrames = recipe.clipFrames;
   auto model = model::LlavaModel::randomInit(ctx.config, at::kFloat, 1);
   auto& m = model->module();
-  training::AuxHeads aux(recipe.visionWidth);
+  training::AuxHeads aux(recipe.visionWidth, recipe.balancedPatchLoss);
   std::printf("recipe %s, %d threads, %d timed steps per phase\n", recipe.name.c_str(),
               at::get_num_threads(), steps);
   std::printf("%-10s %10s %10s %12s %12s\n", "phase", "s/step", "images/s", "batch s/step",
@@ -55,10 +55,7 @@ int run(const bench::Args& args) {
     training::setTrainable(phase, m, *aux);
     auto groups = training::makeParamGroups(phase, recipe, m, *aux);
     torch::optim::AdamW opt(groups.groups);
-    std::vector<at::Tensor> trainable;
-    for (auto& g : opt.param_groups())
-      for (auto& p : g.params())
-        trainable.push_back(p);
+    const std::vector<at::Tensor> trainable = training::optimizedParameters(opt);
     double stepSec = 0, batchSec = 0;
     int64_t images = 0;
     for (int s = 0; s <= steps; ++s) {  // step 0 warms up and is not timed

@@ -56,5 +56,39 @@ TEST(HugePageAllocator, RawAllocateAndDeallocateBothSizes) {
   }
 }
 
+TEST(HugePageAllocator, FreedBlocksAreReusedForTheSameRoundedSizeOnly) {
+  ASSERT_TRUE(enableHugePageAllocator());
+  releaseCachedHostMemory();
+  const size_t before = cachedHostBytes();
+  EXPECT_EQ(before, 0u);
+  void* first = nullptr;
+  {
+    const auto t = at::empty({int64_t{5} << 20}, at::kByte);  // 5 MiB -> a 6 MiB block
+    first = t.data_ptr();
+  }
+  EXPECT_EQ(cachedHostBytes(), size_t{6} << 20);
+  {
+    // Bigger than the cached block: a fresh one; the cached block stays.
+    const auto bigger = at::empty({int64_t{9} << 20}, at::kByte);
+    EXPECT_NE(bigger.data_ptr(), first);
+    EXPECT_EQ(cachedHostBytes(), size_t{6} << 20);
+  }
+  EXPECT_EQ(cachedHostBytes(), (size_t{6} + 10) << 20);
+  {
+    // 4.5 MiB rounds to 6 MiB: the first block comes back (its contents are not zeroed, as
+    // with any allocator) and leaves the cache.
+    const auto again = at::empty({int64_t{9} << 19}, at::kByte);
+    EXPECT_EQ(again.data_ptr(), first);
+    EXPECT_EQ(cachedHostBytes(), size_t{10} << 20);
+  }
+  {
+    // 3 MiB rounds to 4 MiB: a 6 MiB block would waste a third, so it is not taken.
+    const auto smaller = at::empty({int64_t{3} << 20}, at::kByte);
+    EXPECT_NE(smaller.data_ptr(), first);
+  }
+  releaseCachedHostMemory();
+  EXPECT_EQ(cachedHostBytes(), 0u);
+}
+
 }  // namespace
 }  // namespace vitcop::gpu

@@ -133,6 +133,36 @@ TEST(FastLinear, SeveralRowsGoThroughAtLinearUnchanged) {
   }
 }
 
+TEST(FastLinearGroup, EqualsOneCallPerMatrixBitForBit) {
+  // q/k/v-like and gate/up-like groups with different row counts, a feature tail, a bias on one
+  // matrix only, in bf16 (the one-region kernel path) and f32 (one call per matrix).
+  at::manual_seed(7);
+  for (const auto dtype : {at::kBFloat16, at::kFloat}) {
+    for (const int64_t K : {int64_t{4096}, int64_t{1000}}) {
+      const std::vector<at::Tensor> ws{at::randn({520, K}).to(dtype), at::randn({96, K}).to(dtype),
+                                       at::randn({1037, K}).to(dtype)};
+      const std::vector<at::Tensor> bs{at::Tensor(), at::randn({96}).to(dtype), at::Tensor()};
+      for (const auto& x : {at::randn({1, K}).to(dtype), at::randn({1, 1, K}).to(dtype),
+                            at::randn({3, K}).to(dtype)}) {
+        const auto group = fastLinearGroup(x, ws, bs);
+        ASSERT_EQ(group.size(), ws.size());
+        for (size_t i = 0; i < ws.size(); ++i) {
+          const auto alone = fastLinear(x, ws[i], bs[i]);
+          EXPECT_EQ(group[i].sizes(), alone.sizes()) << i;
+          EXPECT_TRUE(group[i].equal(alone)) << "matrix " << i << " K " << K << " "
+                                             << c10::toString(dtype) << " rows " << x.size(0);
+        }
+      }
+    }
+  }
+}
+
+TEST(FastLinearGroup, BiasCountMismatchThrows) {
+  const std::vector<at::Tensor> ws{at::randn({8, 16}), at::randn({4, 16})};
+  EXPECT_THROW(fastLinearGroup(at::randn({1, 16}), ws, {at::randn({8})}), std::invalid_argument);
+  EXPECT_THROW(fastLinearGroup(at::randn({1, 15}), ws), std::invalid_argument);
+}
+
 TEST(FastLinear, ShapeMismatchThrowsNamingShapes) {
   const auto w = at::randn({8, 16});
   try {

@@ -3,6 +3,7 @@
 // file dropped, a video with per-frame overlays. No timing assertions (those are benches).
 #include <gtest/gtest.h>
 
+#include <QAction>
 #include <QApplication>
 #include <QDropEvent>
 #include <QFile>
@@ -12,15 +13,20 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QUrl>
+#include <QXmlStreamReader>
+#include <filesystem>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <set>
 
 #include "app/cli/args.h"
 #include "app/inspector/charts_dock.h"
 #include "app/inspector/command_line.h"
 #include "app/inspector/compare_view.h"
 #include "app/inspector/conversation_dock.h"
+#include "app/inspector/export_dialog.h"
 #include "app/inspector/history_dock.h"
 #include "app/inspector/log_dock.h"
 #include "app/inspector/main_window.h"
@@ -143,6 +149,52 @@ TEST_F(InspectorFixture, AskProducesTraceAndScrubbingChangesTheOverlay) {
   // Clicking a patch fills the details panel (via the shared selection).
   window->selection()->setPatch(5);
   EXPECT_EQ(window->selection()->patch(), 5);
+}
+
+// File → Export (Ctrl+E) on the current run: without a run it explains; with one the dialog
+// writes the canvas's stage as SVG with one <rect> per pruned patch.
+TEST_F(InspectorFixture, CtrlEExportsTheCurrentStage) {
+  QAction* exportAction = nullptr;
+  for (auto* a : window->findChildren<QAction*>())
+    if (a->shortcut() == QKeySequence(QStringLiteral("Ctrl+E"))) exportAction = a;
+  ASSERT_NE(exportAction, nullptr);
+  exportAction->trigger();
+  EXPECT_TRUE(window->lastError().contains(QStringLiteral("Nothing to export")))
+      << window->lastError().toStdString();
+  if (auto* box = window->errorDialog()) box->close();
+
+  loadModelAndImage(tinyImage());
+  ASSERT_TRUE(askAndWait(QStringLiteral("What is in the picture?")));
+  window->selection()->setPoint(QStringLiteral("vision"));
+  const auto path = vitcop::test::outputDir() / "inspector_export.svg";
+  std::filesystem::remove(path);
+  bool sawDialog = false;
+  // exec() blocks: drive the dialog from the event loop it runs.
+  QTimer::singleShot(0, [&] {
+    for (auto* w : QApplication::topLevelWidgets())
+      if (auto* d = qobject_cast<vitcop::inspector::ExportDialog*>(w)) {
+        sawDialog = true;
+        d->setKind(vitcop::inspector::ExportDialog::Kind::Svg);
+        d->setPath(QString::fromStdString(path.string()));
+        d->accept();
+      }
+  });
+  exportAction->trigger();
+  ASSERT_TRUE(sawDialog);
+  QFile f(QString::fromStdString(path.string()));
+  ASSERT_TRUE(f.open(QIODevice::ReadOnly));
+  QXmlStreamReader xml(f.readAll());
+  int rects = 0;
+  while (!xml.atEnd())
+    if (xml.readNext() == QXmlStreamReader::StartElement && xml.name() == QStringLiteral("rect"))
+      ++rects;
+  const auto& trace = *window->currentRun()->outcome->trace;
+  std::set<int32_t> carried;
+  for (const auto& t : trace.find("vision")->tokens)
+    for (int32_t p : t.patches)
+      if (p >= 0) carried.insert(p);
+  EXPECT_EQ(rects, static_cast<int>(trace.geometry.gridSide * trace.geometry.gridSide) -
+                       static_cast<int>(carried.size()));
 }
 
 TEST_F(InspectorFixture, CompareModeShowsBothRunsSideBySide) {

@@ -14,6 +14,7 @@
 #include "tests/gui/synthetic_traces.h"
 #include "tests/support/test_paths.h"
 #include "widgets/colormap.h"
+#include "widgets/export_writer.h"
 #include "widgets/overlay_renderer.h"
 #include "widgets/patch_layout.h"
 #include "widgets/point_patches.h"
@@ -153,7 +154,10 @@ TEST(OverlaySvg, OneRectPerDrawnPatchAtThePatchPosition) {
     QBuffer buf;
     buf.open(QIODevice::WriteOnly);
     OverlayRenderer r;
-    ASSERT_TRUE(r.writeSvg(&buf, s, o, {400, 460}));
+    ExportTarget target;
+    target.sizePx = {400, 460};
+    ASSERT_TRUE(paintSvg(&buf, target, Provenance(),
+                         [&](QPainter& p, const QRectF& rect) { return r.paint(p, rect, s, o); }));
     // Left for a person to open next to the PNG goldens.
     QFile artefact(QString::fromStdString(
         (vitcop::test::outputDir() / ("overlay_" + overlayModeKey(c.mode).toStdString() + ".svg"))
@@ -190,7 +194,15 @@ TEST(OverlayPdf, WritesOnePagePdf) {
   const auto path = vitcop::test::outputDir() / "overlay_heatmap.pdf";
   std::filesystem::remove(path);
   OverlayRenderer r;
-  ASSERT_TRUE(r.writePdf(QString::fromStdString(path.string()), s, o, {400, 440}));
+  ExportTarget target;
+  target.sizePx = {400, 440};
+  target.dpi = 72;  // 1 px = 1 pt
+  {
+    QFile out(QString::fromStdString(path.string()));
+    ASSERT_TRUE(out.open(QIODevice::WriteOnly));
+    ASSERT_TRUE(paintPdf(&out, target, Provenance(),
+                         [&](QPainter& p, const QRectF& rect) { return r.paint(p, rect, s, o); }));
+  }
   QFile f(QString::fromStdString(path.string()));
   ASSERT_TRUE(f.open(QIODevice::ReadOnly));
   const QByteArray bytes = f.readAll();

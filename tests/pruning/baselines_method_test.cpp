@@ -13,18 +13,12 @@
 #include "core/pruning/baselines/sparsevlm.h"
 #include "core/pruning/method_registry.h"
 #include "core/pruning/pruning_error.h"
+#include "tests/pruning/pruning_test_util.h"
 
 namespace vitcop::pruning {
 namespace {
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const PruningError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testutil::errorOf;
 
 MethodRequest llava7b(double budget, std::vector<std::string> params = {}, int64_t frames = 1) {
   MethodRequest r;

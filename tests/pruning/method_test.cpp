@@ -7,18 +7,12 @@
 #include "core/pruning/method_registry.h"
 #include "core/pruning/pruning_error.h"
 #include "core/pruning/trace_recorder.h"
+#include "tests/pruning/pruning_test_util.h"
 
 namespace vitcop::pruning {
 namespace {
 
-std::string errorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const PruningError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testutil::errorOf;
 
 TEST(MethodParams, ValidateTypesRangesAndNames) {
   std::vector<ParamSpec> specs(3);

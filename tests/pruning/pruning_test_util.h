@@ -21,4 +21,15 @@ inline void expectError(const std::function<void()>& f, const std::string& needl
   }
 }
 
+// The PruningError message `f` throws, or "(no error)": for tests that check several parts of
+// one message.
+inline std::string errorOf(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const PruningError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
 }  // namespace vitcop::pruning::testutil

@@ -14,20 +14,19 @@
 #include <sstream>
 
 #include "core/generation/engine.h"
-#include "core/imaging/image_io.h"
-#include "core/imaging/preprocess.h"
 #include "core/model/llava_modules.h"
 #include "core/pruning/baselines/fastv.h"
 #include "core/pruning/baselines/pdrop.h"
 #include "core/pruning/pruning_error.h"
 #include "core/pruning/tensor_values.h"
 #include "core/session/ask.h"
-#include "core/text/prompt_template.h"
 #include "tests/session/session_test_support.h"
 
 namespace vitcop::session {
 namespace {
 
+using test_support::engineInputs;
+using test_support::expectPreparationError;
 using test_support::tinyModel;
 
 const std::vector<std::string> kBaselines = {"fastv", "sparsevlm", "pdrop",  "visionzip",
@@ -136,24 +135,6 @@ TEST(BaselinesAsk, MergingMethodsListEveryAbsorbedPatch) {
 
 // ---- Against the pure functions on the engine's own tensors ----
 
-struct EngineRun {
-  std::vector<int64_t> ids;
-  at::Tensor pixels;
-};
-
-EngineRun engineInputs(const LoadedModel& m) {
-  EngineRun run;
-  run.pixels = imaging::preprocessImage(imaging::loadImageRgb8(test_support::tinyImagePath()),
-                                        m.imageProcessor())
-                   .pixelValues;
-  run.ids = text::buildInputIds(m.tokenizer(),
-                                text::buildPrompt(text::PromptTemplate::LlavaHf, "What color?"),
-                                m.config().imageTokenIndex, m.config().imageTokensPerImage(),
-                                text::ImageTokenForm::Expanded)
-                .ids;
-  return run;
-}
-
 // Unpruned run that captures the last query row's probabilities of one layer and the input of
 // another (identical to a pruned run up to the method's first stage).
 struct Capture : generation::InferenceHooks {
@@ -189,7 +170,7 @@ int64_t visualStart(const std::vector<model::TokenInfo>& tokens) {
 
 TEST(BaselinesAsk, FastvSelectsWhatThePureFunctionsSelectOnTheEngineState) {
   const auto& m = *tinyModel();
-  const EngineRun in = engineInputs(m);
+  const auto in = engineInputs(m);
   // 50 % (8 tokens per layer on average): R = rhe((8 * 3 - 16) / 2) = 4 at K = 1.
   auto method = preparePruning(m.config(), {"fastv", "50%", {}, "official", 0}, 1);
   const int64_t K = std::stoll(method->plan().resolved.at("layer"));
@@ -220,7 +201,7 @@ TEST(BaselinesAsk, FastvSelectsWhatThePureFunctionsSelectOnTheEngineState) {
 
 TEST(BaselinesAsk, PdropProbeRanksAsThePureFunctionOnTheEngineState) {
   const auto& m = *tinyModel();
-  const EngineRun in = engineInputs(m);
+  const auto in = engineInputs(m);
   auto method = preparePruning(m.config(), {"pdrop", "50%", {}, "official", 0}, 1);
   const std::vector<int64_t> layers = parseList(method->plan().resolved.at("layers"));
   const std::vector<int64_t> counts = parseList(method->plan().resolved.at("stage_tokens"));
@@ -266,21 +247,15 @@ TEST(BaselinesAsk, PdropProbeRanksAsThePureFunctionOnTheEngineState) {
 }
 
 TEST(BaselinesAsk, BadParametersFailBeforeAnyModelCompute) {
-  const auto& config = tinyModel()->config();
-  const auto expectError = [&](PruningRequest p, const std::string& needle) {
-    try {
-      preparePruning(config, p, 1);
-      ADD_FAILURE() << "no error for " << needle;
-    } catch (const pruning::PruningError& e) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
-  };
-  expectError({"fastv", "17", {}, "official", 0}, "exceeds the 16");
-  expectError({"fastv", "33%", {"layer=3"}, "official", 0}, "below the 3 LLM layers");
-  expectError({"pdrop", "33%", {"lambda=2"}, "official", 0}, "lambda=2 is outside");
-  expectError({"visionzip", "33%", {"dominant=20"}, "official", 0}, "dominant must be in [1, 17]");
-  expectError({"dart", "33%", {"text_pivots=-1"}, "official", 0}, "text_pivots=-1 is outside");
-  expectError({"downsample", "33%", {"grid=exact"}, "official", 0}, "whole number of tokens");
+  expectPreparationError({"fastv", "17", {}, "official", 0}, "exceeds the 16");
+  expectPreparationError({"fastv", "33%", {"layer=3"}, "official", 0}, "below the 3 LLM layers");
+  expectPreparationError({"pdrop", "33%", {"lambda=2"}, "official", 0}, "lambda=2 is outside");
+  expectPreparationError({"visionzip", "33%", {"dominant=20"}, "official", 0},
+                         "dominant must be in [1, 17]");
+  expectPreparationError({"dart", "33%", {"text_pivots=-1"}, "official", 0},
+                         "text_pivots=-1 is outside");
+  expectPreparationError({"downsample", "33%", {"grid=exact"}, "official", 0},
+                         "whole number of tokens");
   std::atomic<bool> cancel{true};
   AskRequest r = baselineRequest("dart", "33%");
   r.pruning.params = {"layer=5"};

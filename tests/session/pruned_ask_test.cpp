@@ -12,8 +12,6 @@
 #include <set>
 
 #include "core/generation/engine.h"
-#include "core/imaging/image_io.h"
-#include "core/imaging/preprocess.h"
 #include "core/pruning/method_registry.h"
 #include "core/pruning/pruning_error.h"
 #include "core/pruning/stage1_cls.h"
@@ -21,12 +19,13 @@
 #include "core/pruning/tensor_values.h"
 #include "core/pruning/vic.h"
 #include "core/session/ask.h"
-#include "core/text/prompt_template.h"
 #include "tests/session/session_test_support.h"
 
 namespace vitcop::session {
 namespace {
 
+using test_support::engineInputs;
+using test_support::expectPreparationError;
 using test_support::tinyModel;
 
 AskRequest vitcopRequest(const std::string& budget, const std::string& positions = "official") {
@@ -71,27 +70,9 @@ struct AskRowsAt : generation::InferenceHooks {
   }
 };
 
-struct EngineRun {
-  std::vector<int64_t> ids;
-  at::Tensor pixels;
-};
-
-EngineRun engineInputs(const LoadedModel& m) {
-  EngineRun run;
-  run.pixels = imaging::preprocessImage(imaging::loadImageRgb8(test_support::tinyImagePath()),
-                                        m.imageProcessor())
-                   .pixelValues;
-  run.ids = text::buildInputIds(m.tokenizer(),
-                                text::buildPrompt(text::PromptTemplate::LlavaHf, "What color?"),
-                                m.config().imageTokenIndex, m.config().imageTokensPerImage(),
-                                text::ImageTokenForm::Expanded)
-                .ids;
-  return run;
-}
-
 TEST(PrunedAsk, ProbabilityInstrumentationCountsRequestedRows) {
   const auto& m = *tinyModel();
-  const EngineRun in = engineInputs(m);
+  const auto in = engineInputs(m);
   AskRowsAt hooks(1);
   generation::GenerationOptions o;
   o.maxNewTokens = 2;
@@ -124,7 +105,7 @@ std::vector<int64_t> visualPositions(const trace::TracePoint& p) {
 
 TEST(PrunedAsk, EachStageSelectsWhatThePureFunctionsSelectOnTheEngineState) {
   const auto& m = *tinyModel();
-  const EngineRun in = engineInputs(m);
+  const auto in = engineInputs(m);
   auto method = preparePruning(m.config(), {"vitcop", "33%", {}, "official", 0}, 1);
   const auto& plan = method->plan();
   const int64_t block = std::stoll(plan.resolved.at("vision_block"));
@@ -237,24 +218,19 @@ TEST(PrunedAsk, TraceRoundTripsAndCarriesTheScores) {
 
 TEST(PrunedAsk, BadParametersFailBeforeAnyModelCompute) {
   const auto& config = tinyModel()->config();
-  const auto expectError = [&](PruningRequest p, const std::string& needle) {
-    try {
-      preparePruning(config, p, 1);
-      ADD_FAILURE() << "no error for " << needle;
-    } catch (const pruning::PruningError& e) {
-      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-    }
-  };
-  expectError({"vitcop", "17", {}, "official", 0}, "exceeds the 16");
-  expectError({"vitcop", "0", {}, "official", 0}, "budget");
-  expectError({"vitcop", "33%", {"keep_ratio=0"}, "official", 0}, "keep_ratio=0 is outside");
-  expectError({"vitcop", "33%", {"centre_fraction=1"}, "official", 0}, "centre_fraction=1");
-  expectError({"vitcop", "33%", {"shallow_layer=2", "deep_layer=2"}, "official", 0}, "S");
-  expectError({"vitcop", "33%", {"deep_layer=3"}, "official", 0}, "deep layer");
-  expectError({"vitcop", "33%", {"bogus=1"}, "official", 0}, "unknown --param bogus");
-  expectError({"vitcop", "33%", {"keep_ratio"}, "official", 0}, "NAME=VALUE");
-  expectError({"nosuch", "33%", {}, "official", 0}, "unknown method 'nosuch'");
-  expectError({"none", "33%", {}, "official", 0}, "takes no --budget");
+  expectPreparationError({"vitcop", "17", {}, "official", 0}, "exceeds the 16");
+  expectPreparationError({"vitcop", "0", {}, "official", 0}, "budget");
+  expectPreparationError({"vitcop", "33%", {"keep_ratio=0"}, "official", 0},
+                         "keep_ratio=0 is outside");
+  expectPreparationError({"vitcop", "33%", {"centre_fraction=1"}, "official", 0},
+                         "centre_fraction=1");
+  expectPreparationError({"vitcop", "33%", {"shallow_layer=2", "deep_layer=2"}, "official", 0},
+                         "S");
+  expectPreparationError({"vitcop", "33%", {"deep_layer=3"}, "official", 0}, "deep layer");
+  expectPreparationError({"vitcop", "33%", {"bogus=1"}, "official", 0}, "unknown --param bogus");
+  expectPreparationError({"vitcop", "33%", {"keep_ratio"}, "official", 0}, "NAME=VALUE");
+  expectPreparationError({"nosuch", "33%", {}, "official", 0}, "unknown method 'nosuch'");
+  expectPreparationError({"none", "33%", {}, "official", 0}, "takes no --budget");
   EXPECT_THROW(preparePruning(config, {"vitcop", "33%", {}, "sideways", 0}, 1), std::exception);
 
   // Through ask(): the error comes before the engine runs (the cancel flag is never polled

@@ -12,6 +12,8 @@
 #include "core/checkpoint/checkpoint.h"
 #include "core/model/llava_model.h"
 #include "core/model/llava_modules.h"
+#include "core/pruning/method_registry.h"
+#include "core/pruning/pruning_error.h"
 #include "core/scenes/sample.h"
 #include "core/scenes/scene_export.h"
 #include "core/scenes/seeds.h"
@@ -217,6 +219,65 @@ TEST(Eval, BadInputsGiveOneLineErrors) {
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent/model"), std::string::npos) << e.what();
   }
+}
+
+TEST(Eval, EveryRegisteredMethodRunsAndReportsWhatItKept) {
+  const fs::path model = finishedTinyRun("eval-methods") / "model";
+  const auto config = checkpoint::Checkpoint::open(model).config();
+  const auto patches = static_cast<double>(config.imageTokensPerImage());
+  for (const std::string& name : pruning::methodNames()) {
+    SCOPED_TRACE(name);
+    EvalOptions o;
+    o.model = model;
+    o.n = 4;  // three stills and a clip
+    o.clipFrames = 2;
+    o.pruning.method = name;
+    o.pruning.budget = name == "none" ? "" : "22%";
+    const EvalResult r = evaluate(o);
+    EXPECT_GT(r.questions, 0);
+    EXPECT_GT(r.clsObjectMass, 0.0);  // measured ahead of the method, whatever it prunes
+    // What the runs' traces kept on stills is what the method plans for this checkpoint.
+    const double planned = session::preparePruning(config, o.pruning, 1)->plan().equivalentTokens;
+    EXPECT_DOUBLE_EQ(r.equivalentTokens, planned);
+    const auto j = nlohmann::json::parse(toJson(r, o));
+    EXPECT_EQ(j["method"], name);
+    EXPECT_DOUBLE_EQ(j["equivalent_tokens"].get<double>(), planned);
+    if (name == "none") {
+      EXPECT_TRUE(j["budget"].is_null());
+      EXPECT_DOUBLE_EQ(r.equivalentTokens, patches);
+    } else {
+      EXPECT_EQ(j["budget"], "22%");
+      EXPECT_LT(r.equivalentTokens, patches);
+      EXPECT_FALSE(j["params"].empty());
+    }
+  }
+}
+
+TEST(Eval, BadMethodBudgetOrParameterFailsBeforeAnySample) {
+  const auto expectError = [](const EvalOptions& o, const std::string& needle) {
+    try {
+      evaluate(o);
+      ADD_FAILURE() << "no error for " << needle;
+    } catch (const pruning::PruningError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  EvalOptions o;
+  o.model = "/nonexistent/model";  // the method's name is checked before the model is opened
+  o.n = 1;
+  o.pruning = {"fastv9", "33%", {}, "official", 0};
+  expectError(o, "unknown method 'fastv9'");
+  o.model = finishedTinyRun("eval-bad-method") / "model";
+  o.pruning = {"vitcop", "33%", {"keep_ratio=1.5"}, "official", 0};
+  expectError(o, "keep_ratio=1.5 is outside");
+  o.pruning = {"fastv", "900", {}, "official", 0};
+  expectError(o, "exceeds the");
+  o.pruning = {"none", "33%", {}, "official", 0};
+  expectError(o, "takes no --budget");
+  // A clip's frames count: visionzip cannot give 64 frames a token each from 33 tokens.
+  o.pruning = {"visionzip", "33", {}, "official", 0};
+  o.clipFrames = 64;
+  expectError(o, "leaves less than one token");
 }
 
 TEST(Eval, AnswersAreNormalised) {

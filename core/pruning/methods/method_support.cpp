@@ -27,13 +27,14 @@ ParamSpec integerParam(std::string name, double lo, double hi, std::string def, 
 }
 
 ParamSpec realParam(std::string name, double lo, double hi, bool loOpen, std::string def,
-                    std::string help, bool proposal) {
+                    std::string help, bool proposal, bool hiOpen) {
   ParamSpec s;
   s.name = std::move(name);
   s.kind = ParamKind::Real;
   s.min = lo;
   s.max = hi;
   s.minOpen = loOpen;
+  s.maxOpen = hiOpen;
   s.defaultText = std::move(def);
   s.help = std::move(help);
   s.proposal = proposal;
@@ -71,6 +72,24 @@ void requirePatchTokensOnly(const std::string& method, const ModelGeometry& g) {
                        ": vision_feature_select_strategy \"full\" puts the class token into the "
                        "LLM sequence, which this method's token window does not define; use a "
                        "\"default\" checkpoint");
+}
+
+void requireUnprunedFrames(const std::string& method, const generation::VisionLayerView& view,
+                           const ModelGeometry& g) {
+  const int64_t F = view.hidden.size(0), P = g.visual.patches();
+  if (F != g.visual.frames || view.hidden.size(1) != 1 + P)
+    throw PruningError(method + ": vision block " + std::to_string(view.layer) + " carries " +
+                       std::to_string(F) + " x " + std::to_string(view.hidden.size(1)) +
+                       " tokens, expected " + std::to_string(g.visual.frames) + " x " +
+                       std::to_string(1 + P));
+}
+
+generation::Origins classTokenThen(const generation::Origins& from,
+                                   const std::vector<int64_t>& rows) {
+  generation::Origins to{from.at(0)};
+  for (int64_t r : rows)
+    to.push_back(from.at(static_cast<size_t>(r)));
+  return to;
 }
 
 bool isPresetBudget(double budget, const VisualGeometry& g, const std::vector<int>& presets) {

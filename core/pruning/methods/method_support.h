@@ -15,7 +15,7 @@ namespace vitcop::pruning::methods {
 ParamSpec integerParam(std::string name, double lo, double hi, std::string def, std::string help,
                        bool proposal = false);
 ParamSpec realParam(std::string name, double lo, double hi, bool loOpen, std::string def,
-                    std::string help, bool proposal = false);
+                    std::string help, bool proposal = false, bool hiOpen = false);
 ParamSpec choiceParam(std::string name, std::vector<std::string> choices, std::string def,
                       std::string help, bool proposal = false);
 
@@ -41,6 +41,16 @@ int64_t retainedForAverage(const std::string& method, double budget, int64_t lay
 std::pair<int64_t, int64_t> visualWindow(const std::string& method,
                                          const generation::DecoderLayerView& view,
                                          int64_t expected);
+
+// The frames of `view` as the unpruned tower leaves them (frames x (1 + P) rows): the input a
+// vision-side selection after block b* is defined on; PruningError naming the method otherwise.
+void requireUnprunedFrames(const std::string& method, const generation::VisionLayerView& view,
+                           const ModelGeometry& geometry);
+
+// Origins of one frame after a vision-side selection: its class token (row 0, which the engine
+// requires there) followed by the origins of `rows` (token indices, class token = 0).
+generation::Origins classTokenThen(const generation::Origins& from,
+                                   const std::vector<int64_t>& rows);
 
 // Keeps `rows` (ascending, absolute) of the view; positions renumbered 0..n'-1 when
 // `renumber`, else each row keeps its own (gaps).

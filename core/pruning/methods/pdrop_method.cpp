@@ -2,8 +2,9 @@
 // tokens are ranked by the attention of the last prompt token computed with layer r's OWN input
 // norm and q/k projections on layer r-1's output (PQ-01, "lightweight attention"): the engine's
 // probe computes that one query row without running the layer and counts it. The top n_{s+1}
-// stay in ascending order and positions are renumbered contiguously (PQ-02). The drop itself is
-// pdropDrop; the scores reduce the probe's row exactly as pdropScores does.
+// stay in ascending order and positions are renumbered contiguously (PQ-02); decode positions
+// drop by n_s - n_{s+1} at each boundary, i.e. follow each layer's cache (step 7). The drop itself
+// is pdropDrop; the scores reduce the probe's row exactly as pdropScores does.
 #include <ATen/ops/arange.h>
 
 #include <cmath>
@@ -81,6 +82,7 @@ class PdropMethod final : public PruningMethod {
     plan.equivalentTokens = meanVisualTokens(plan.layerVisualTokens);
     plan.origin = settings_.origin;
     plan.proposal = settings_.origin.rfind("authors", 0) != 0;
+    plan.decodePositions = generation::DecodePositions::LayerCacheLength;  // step 7, PQ-02
     plan.resolved = {{"layers", joinInts(settings_.layers)},
                      {"stage_tokens", joinInts(settings_.stageTokens)},
                      {"lambda", num(settings_.lambda)},

@@ -3,7 +3,8 @@
 // sequence and keeps its full cache (SQ-02), and before layer l+1 its output is pruned: the
 // raters' head-mean attention in layer l ranks the visual tokens, the top k_s stay in relative
 // order and the best deleted ones are recycled into c_s DPC-kNN merged tokens placed after the
-// kept ones; positions are renumbered contiguously (SQ-03). The engine computes only the rater
+// kept ones; positions are renumbered contiguously (SQ-03) and each layer's decode positions
+// continue its own cache (SQ-04). The engine computes only the rater
 // query rows of the pruning layers (upstream materialises every layer's n x n matrix, SQ-07).
 // The math is sparsevlmRaters / sparsevlmRelation / sparsevlmPruneStage.
 #include <ATen/ops/arange.h>
@@ -85,6 +86,7 @@ class SparsevlmMethod final : public PruningMethod {
     plan.equivalentTokens = meanVisualTokens(plan.layerVisualTokens);
     plan.origin = settings_.origin;
     plan.proposal = settings_.origin.rfind("derived", 0) == 0;
+    plan.decodePositions = generation::DecodePositions::LayerCacheLength;  // SQ-04
     std::vector<int64_t> after;
     for (const auto& c : stages_)
       after.push_back(c.after);

@@ -108,12 +108,8 @@ class VisionzipMethod final : public PruningMethod {
   void onVisionBlock(generation::VisionLayerView& view) override {
     const ModelGeometry& g = request().geometry;
     if (view.layer != g.featureBlock) return;
-    const int64_t F = view.hidden.size(0), P = g.visual.patches();
-    if (F != g.visual.frames || view.hidden.size(1) != 1 + P)
-      throw PruningError("visionzip: vision block " + std::to_string(view.layer) + " carries " +
-                         std::to_string(F) + " x " + std::to_string(view.hidden.size(1)) +
-                         " tokens, expected " + std::to_string(g.visual.frames) + " x " +
-                         std::to_string(1 + P));
+    requireUnprunedFrames("visionzip", view, g);
+    const int64_t F = view.hidden.size(0);
     std::vector<at::Tensor> hidden;
     std::vector<generation::Origins> origins(static_cast<size_t>(F));
     std::vector<double> saliency;
@@ -129,11 +125,9 @@ class VisionzipMethod final : public PruningMethod {
           at::cat({view.hidden[f].narrow(0, 0, 1), ctx.tokens.to(view.hidden.scalar_type())}));
       const auto& from = view.origins[static_cast<size_t>(f)];
       auto& to = origins[static_cast<size_t>(f)];
-      to.push_back(from.at(0));
-      for (int64_t t : toInt64s(dom.sorted)) {
-        to.push_back(from.at(static_cast<size_t>(t)));
-        merged.push_back(false);
-      }
+      const std::vector<int64_t> dominant = toInt64s(dom.sorted);
+      to = classTokenThen(from, dominant);
+      merged.insert(merged.end(), dominant.size(), false);
       const std::vector<int64_t> remaining = toInt64s(ctx.remaining);
       const std::vector<int64_t> targets = toInt64s(ctx.targets);
       const std::vector<int64_t> assignment = toInt64s(ctx.assignment);

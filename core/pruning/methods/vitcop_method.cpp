@@ -14,6 +14,7 @@
 
 #include "core/generation/kv_cache.h"
 #include "core/pruning/methods/builtin_methods.h"
+#include "core/pruning/methods/method_support.h"
 #include "core/pruning/numeric.h"
 #include "core/pruning/pruning_error.h"
 #include "core/pruning/stage1_cls.h"
@@ -28,6 +29,8 @@ std::string num(double v) {
 }
 
 MethodInfo vitcopInfo() {
+  using methods::integerParam;
+  using methods::realParam;
   MethodInfo i;
   i.name = "vitcop";
   i.title = "ViTCoP";
@@ -39,46 +42,26 @@ MethodInfo vitcopInfo() {
       "CLS attention row and k_proj output of vision block b*; cached keys of LLM layers S-1 and "
       "D-1 (no LLM attention probabilities)";
   i.source = "chaser682/ViTCoP 627f63214ef9 (method-spec 2)";
-  auto real = [](std::string n, double lo, double hi, bool loOpen, bool hiOpen, std::string def,
-                 std::string help, bool proposal) {
-    ParamSpec s;
-    s.name = std::move(n);
-    s.kind = ParamKind::Real;
-    s.min = lo;
-    s.max = hi;
-    s.minOpen = loOpen;
-    s.maxOpen = hiOpen;
-    s.defaultText = std::move(def);
-    s.help = std::move(help);
-    s.proposal = proposal;
-    return s;
-  };
-  auto integer = [](std::string n, double lo, double hi, std::string def, std::string help) {
-    ParamSpec s;
-    s.name = std::move(n);
-    s.kind = ParamKind::Integer;
-    s.min = lo;
-    s.max = hi;
-    s.defaultText = std::move(def);
-    s.help = std::move(help);
-    return s;
-  };
   i.params = {
-      real("keep_ratio", 0, 1, true, false, "auto",
-           "v: share of each frame's patches Stage I keeps (released 0.5/0.4/0.3; else 0.2+0.9r)",
-           true),
-      real("centre_fraction", 0, 1, true, true, "auto",
-           "p: VIC centres per Stage-I token (released 0.18/0.15/0.12; else 0.09+0.27r)", true),
-      integer("shallow_layer", 1, 4096, "auto", "S: Stage II acts before this LLM layer (2 of 32)"),
-      integer("deep_layer", 2, 4096, "auto", "D: Stage III acts before this LLM layer (22 of 32)"),
-      real("deep_ratio", 1, 1000, false, false, "5", "R2 = round(R1 / deep_ratio)", false),
-      integer("budget_layers", 1, 4096, "auto",
-              "layer count in the budget formula (upstream: literal 32; default L)"),
-      real("density_cutoff", 0, 1e9, true, false, "8",
-           "dc: VIC Gaussian width in key units (8 for CLIP-L)", false),
-      real("spatial_radius", 0, 10, true, false, "0.6",
-           "tau: VIC parent must lie within this many image sides", false),
-      integer("frame_window", 0, 1024, "1", "video: VIC parents within this many frames"),
+      realParam("keep_ratio", 0, 1, true, "auto",
+                "v: share of each frame's patches Stage I keeps (released 0.5/0.4/0.3; else "
+                "0.2+0.9r)",
+                true),
+      realParam("centre_fraction", 0, 1, true, "auto",
+                "p: VIC centres per Stage-I token (released 0.18/0.15/0.12; else 0.09+0.27r)", true,
+                /*hiOpen=*/true),
+      integerParam("shallow_layer", 1, 4096, "auto",
+                   "S: Stage II acts before this LLM layer (2 of 32)"),
+      integerParam("deep_layer", 2, 4096, "auto",
+                   "D: Stage III acts before this LLM layer (22 of 32)"),
+      realParam("deep_ratio", 1, 1000, false, "5", "R2 = round(R1 / deep_ratio)"),
+      integerParam("budget_layers", 1, 4096, "auto",
+                   "layer count in the budget formula (upstream: literal 32; default L)"),
+      realParam("density_cutoff", 0, 1e9, true, "8",
+                "dc: VIC Gaussian width in key units (8 for CLIP-L)"),
+      realParam("spatial_radius", 0, 10, true, "0.6",
+                "tau: VIC parent must lie within this many image sides"),
+      integerParam("frame_window", 0, 1024, "1", "video: VIC parents within this many frames"),
   };
   ParamSpec iso;
   iso.name = "isotropic";
@@ -161,12 +144,8 @@ class VitcopMethod final : public PruningMethod {
   void onVisionBlock(generation::VisionLayerView& view) override {
     const ModelGeometry& g = request().geometry;
     if (view.layer != g.featureBlock) return;
+    methods::requireUnprunedFrames("vitcop", view, g);
     const int64_t F = view.hidden.size(0), P = g.visual.patches();
-    if (F != g.visual.frames || view.hidden.size(1) != 1 + P)
-      throw PruningError("vitcop: vision block " + std::to_string(view.layer) + " carries " +
-                         std::to_string(F) + " x " + std::to_string(view.hidden.size(1)) +
-                         " tokens, expected " + std::to_string(g.visual.frames) + " x " +
-                         std::to_string(1 + P));
     const int64_t perFrame = schedule_.stage1Tokens / F;
     std::vector<at::Tensor> saliency;
     for (int64_t f = 0; f < F; ++f)
@@ -184,10 +163,8 @@ class VitcopMethod final : public PruningMethod {
       const at::Tensor rows = at::cat({at::zeros({1}, local.options()), local + 1});
       hidden.push_back(view.hidden[f].index_select(0, rows.to(view.hidden.device())));
       keys.push_back(gatherPatchRows(view.keys[f], local));
-      const auto& from = view.origins[static_cast<size_t>(f)];
-      auto& to = origins[static_cast<size_t>(f)];
-      for (int64_t r : toInt64s(rows))
-        to.push_back(from.at(static_cast<size_t>(r)));
+      origins[static_cast<size_t>(f)] =
+          methods::classTokenThen(view.origins[static_cast<size_t>(f)], toInt64s(local + 1));
     }
     view.hidden = at::stack(hidden);
     view.origins = std::move(origins);
