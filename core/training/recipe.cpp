@@ -48,17 +48,18 @@ Recipe defaultRecipe() {
   // shape at chance for 180+ vision steps while colour crawled to 0.7 (docs/training.md).
   r.sinCosPositions = 0.5;
   r.balancedPatchLoss = true;
+  r.mimeticAttention = true;
   const int s = static_cast<int>(r.imageSize);
   Phase vision;
   vision.name = "vision";
   vision.task = Task::VisionAux;
-  vision.steps = 2400;
-  vision.images = 32;
+  vision.steps = 8000;
+  vision.images = 8;
   vision.trainVision = true;
   vision.trainLanguage = false;
-  vision.lr = 1.5e-3;
-  vision.warmup = 150;
-  vision.easySteps = 600;
+  vision.lr = 3e-4;
+  vision.warmup = 100;
+  vision.easySteps = 2000;
   vision.easy = easyScenes(s);
   vision.scene = fullScenes(s);
 
@@ -114,6 +115,7 @@ Recipe tinyRecipe() {
   r.clipFrames = 2;
   r.sinCosPositions = 0.5;  // the default recipe's vision set-up, so the tests run its code
   r.balancedPatchLoss = true;
+  r.mimeticAttention = true;
   const int s = static_cast<int>(r.imageSize);
   Phase vision;
   vision.name = "vision";

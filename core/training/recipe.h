@@ -61,6 +61,9 @@ struct Recipe {
   // per-patch auxiliary losses weigh object and background patches equally.
   double sinCosPositions = 0.0;
   bool balancedPatchLoss = false;
+  // Mimetic initialisation of the tower's attention (vision_init.h): without it shape, which
+  // needs attention to a patch's neighbours, stayed at chance (docs/training.md).
+  bool mimeticAttention = false;
   // Optimiser (AdamW; betas 0.9/0.98, weight decay on matrices only, gradient clip).
   double weightDecay = 0.05;
   double gradClip = 1.0;

@@ -161,6 +161,7 @@ TrainSummary train(const TrainOptions& o) {
   auto model = model::LlavaModel::randomInit(ctx.config, at::kFloat, o.seed);
   auto& m = model->module();
   if (recipe.sinCosPositions > 0) initSinCosPositions(m, recipe.sinCosPositions);
+  if (recipe.mimeticAttention) initMimeticAttention(m, o.seed);
   torch::manual_seed(o.seed);  // the auxiliary heads' default initialisation
   AuxHeads aux(recipe.visionWidth, recipe.balancedPatchLoss);
   if (o.resume) loadModules(o.run, m, *aux);

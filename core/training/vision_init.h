@@ -20,4 +20,20 @@ namespace vitcop::training {
 // when the width is not a multiple of 4 or the table is not 1 + grid^2 rows.
 void initSinCosPositions(model::LlavaForConditionalGenerationImpl& m, double scale);
 
+// Mimetic initialisation of the tower's self-attention (Trockman & Kolter 2023, "Mimetic
+// initialization of self-attention layers"). With randomInit's noise the attention logits start
+// near zero, every patch averages the whole image, and the gradient reaching q/k is ~300x smaller
+// than the patch embedding's: attention, which shape needs (a patch must look at its neighbours),
+// barely learns. Pretrained ViTs have W_q^T W_k close to a positive multiple of the identity
+// (tokens attend to tokens like themselves, and through the positions to their neighbours) and
+// W_o W_v close to a negative one. Per block and head, W_q,h^T W_k,h = the best rank-head_dim
+// approximation of alpha_qk Z + beta_qk I; per block W_o W_v = alpha_vo Z' - beta_vo I, with Z, Z'
+// Gaussian of variance 1/width, seeded by (seed, block, head). q/k/v/out biases become zero.
+struct MimeticAttention {
+  double alphaQk = 0.7, betaQk = 0.7;
+  double alphaVo = 0.4, betaVo = 0.4;
+};
+void initMimeticAttention(model::LlavaForConditionalGenerationImpl& m, uint64_t seed,
+                          const MimeticAttention& a = {});
+
 }  // namespace vitcop::training

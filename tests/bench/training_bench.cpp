@@ -82,6 +82,7 @@ int run(const bench::Args& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::ensureCleanBlasEnvironment(argv);
   gpu::initRuntime();
   try {
     return run(bench::Args(argc, argv));

@@ -138,6 +138,7 @@ int run(const bench::Args& args) {
   phase.lr = std::stod(args.get("--lr", std::to_string(phase.lr)));
   recipe.sinCosPositions = std::stod(args.get("--sincos", std::to_string(recipe.sinCosPositions)));
   recipe.balancedPatchLoss = args.getInt("--balanced", recipe.balancedPatchLoss ? 1 : 0, 0, 1);
+  recipe.mimeticAttention = args.getInt("--mimetic", recipe.mimeticAttention ? 1 : 0, 0, 1);
   const int evalEvery = args.getInt("--eval-every", 50, 1, 100000);
   const uint64_t seed = static_cast<uint64_t>(args.getInt("--seed", 1, 0, 1 << 30));
 
@@ -162,14 +163,16 @@ int run(const bench::Args& args) {
   }
   std::printf(
       "recipe %s vision phase: %lld steps x %d images, lr %g warm-up %lld, easy %lld, "
-      "sincos %g, balanced %d, %d threads\n",
+      "sincos %g, balanced %d, mimetic %d, %d threads\n",
       recipe.name.c_str(), static_cast<long long>(phase.steps), phase.images, phase.lr,
       static_cast<long long>(phase.warmup), static_cast<long long>(phase.easySteps),
-      recipe.sinCosPositions, recipe.balancedPatchLoss ? 1 : 0, at::get_num_threads());
+      recipe.sinCosPositions, recipe.balancedPatchLoss ? 1 : 0, recipe.mimeticAttention ? 1 : 0,
+      at::get_num_threads());
 
   auto model = model::LlavaModel::randomInit(ctx.config, at::kFloat, seed);
   auto& m = model->module();
   if (recipe.sinCosPositions > 0) training::initSinCosPositions(m, recipe.sinCosPositions);
+  if (recipe.mimeticAttention) training::initMimeticAttention(m, seed);
   torch::manual_seed(seed);
   training::AuxHeads aux(recipe.visionWidth, recipe.balancedPatchLoss);
   training::setTrainable(phase, m, *aux);

@@ -1,7 +1,7 @@
 // The vision phase's supervision: per-patch labels agree with the pixels of the scene's label
 // map, the balanced patch loss is what it says, and the sin-cos position initialisation gives
 // nearby patches similar and far patches dissimilar positions (docs/training.md, "Learning
-// shapes").
+// shapes"), and the mimetic attention initialisation makes block 0 attend locally from step 0.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -140,6 +140,64 @@ TEST(VisionInit, SinCosPositionsEncodeTheGrid) {
   EXPECT_LT(dist(pos(5, 5), pos(8, 5)), dist(pos(0, 0), pos(grid - 1, grid - 1)));
   const at::Tensor d = at::cdist(t.narrow(0, 1, grid * grid), t.narrow(0, 1, grid * grid));
   EXPECT_GT((d + at::eye(grid * grid) * 1e3).min().item<double>(), 1e-3);
+}
+
+// Per block: each head's W_q^T W_k leans on the identity, W_o W_v on minus the identity (their
+// normalised traces; randomInit's noise gives ~0), the same seed gives the same weights and
+// another seed others; and on a flat image, where only the sin-cos positions tell patches apart,
+// a patch already attends to its 4 neighbours more than 3x as much as to far patches.
+TEST(VisionInit, MimeticAttentionStartsLocal) {
+  Recipe r = recipeByName("default");
+  const auto config = modelConfig(r, r.tokenizerPieces);
+  auto build = [&](uint64_t seed) {
+    auto model = model::LlavaModel::randomInit(config, at::kFloat, 1);
+    initSinCosPositions(model->module(), 0.5);
+    initMimeticAttention(model->module(), seed);
+    return model;
+  };
+  auto model = build(7);
+  auto& vision = *model->module().vision();
+  const int64_t width = config.vision.hiddenSize, heads = config.vision.numHeads,
+                dh = width / heads;
+  for (int64_t l = 0; l < config.vision.numLayers; ++l) {
+    const auto& attn = *vision.block(l)->self_attn;
+    for (int64_t h = 0; h < heads; ++h) {
+      const at::Tensor qk = attn.q_proj->weight.narrow(0, h * dh, dh)
+                                .t()
+                                .matmul(attn.k_proj->weight.narrow(0, h * dh, dh));
+      // The rank-dh part of 0.7 Z + 0.7 I keeps the largest singular directions: a trace of
+      // at least a quarter of the full matrix's.
+      EXPECT_GT(qk.trace().item<double>() / width, 0.7 / 4) << "block " << l << " head " << h;
+    }
+    const double vo = attn.out_proj->weight.matmul(attn.v_proj->weight).trace().item<double>();
+    EXPECT_NEAR(vo / width, -0.4, 0.05) << "block " << l;
+    EXPECT_EQ(attn.q_proj->bias.abs().max().item<double>(), 0.0);
+  }
+  auto same = build(7), other = build(8);
+  const auto& w = vision.block(2)->self_attn->q_proj->weight;
+  EXPECT_TRUE(w.equal(same->module().vision()->block(2)->self_attn->q_proj->weight));
+  EXPECT_FALSE(w.equal(other->module().vision()->block(2)->self_attn->q_proj->weight));
+
+  torch::NoGradGuard noGrad;
+  const int64_t grid = config.vision.gridSide();
+  const int64_t gy = grid / 2, gx = grid / 2, row = 1 + gy * grid + gx;
+  const at::Tensor flat = at::full({1, 3, r.imageSize, r.imageSize}, 0.3);
+  const at::Tensor x = vision.embed(flat);
+  model::VisionBlockExtras extras;
+  extras.probRows = {row};
+  vision.block(0)->forward(x, &extras);
+  const at::Tensor p = extras.probs.mean(1)[0][0];  // heads averaged, [1 + P]
+  double near = 0, far = 0;
+  int64_t nNear = 0, nFar = 0;
+  for (int64_t y = 0; y < grid; ++y)
+    for (int64_t xx = 0; xx < grid; ++xx) {
+      const int64_t d = std::abs(y - gy) + std::abs(xx - gx);
+      const double v = p[1 + y * grid + xx].item<double>();
+      if (d == 1) near += v, ++nNear;
+      if (d >= 6) far += v, ++nFar;
+    }
+  ASSERT_EQ(nNear, 4);
+  EXPECT_GT(near / nNear, 3.0 * far / nFar);
 }
 
 }  // namespace
