@@ -33,6 +33,11 @@ struct Phase {
   double finalLrScale = 0.1;
   int64_t warmup = 100;
   double auxWeight = 1.0;  // weight of the auxiliary vision losses (0: off)
+  // The language forward's matrix products in bfloat16 (CPU autocast around projector + decoder;
+  // the tower, auxiliary heads, parameters, optimizer state and the loss stay float32). On CPUs
+  // with AMX-BF16 a bf16 GEMM at these sizes runs ~7x faster than OpenBLAS's f32 one
+  // (docs/training.md, "Cost").
+  bool bf16Matmuls = false;
   // Curriculum inside the phase: the first `easySteps` steps draw scenes from `easy`.
   int64_t easySteps = 0;
   scenes::SceneOptions easy;

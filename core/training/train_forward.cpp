@@ -107,7 +107,8 @@ LmOut languageForward(model::LlavaForConditionalGenerationImpl& m, const at::Ten
   const at::Tensor targets = batch.targets.reshape({-1});
   const at::Tensor rows = targets.ne(kIgnore).nonzero().squeeze(1);
   const at::Tensor h = x.reshape({-1, d}).index_select(0, rows);
-  const at::Tensor logits = at::linear(h, lm.headWeight());
+  // float32 logits whatever the matmuls ran in (bf16 autocast), so the loss is computed in f32.
+  const at::Tensor logits = at::linear(h, lm.headWeight()).to(at::kFloat);
   const at::Tensor wanted = targets.index_select(0, rows);
   LmOut out;
   out.loss = at::cross_entropy_loss(logits, wanted);

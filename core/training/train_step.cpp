@@ -1,5 +1,6 @@
 #include "core/training/train_step.h"
 
+#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -90,6 +91,23 @@ void setTrainable(const Phase& phase, model::LlavaForConditionalGenerationImpl& 
     p.requires_grad_(phase.trainLanguage);
 }
 
+Bf16Autocast::Bf16Autocast(bool enabled) : enabled_(enabled) {
+  if (!enabled_) return;
+  wasEnabled_ = at::autocast::is_cpu_enabled();
+  wasDtype_ = at::autocast::get_autocast_cpu_dtype();
+  at::autocast::set_cpu_enabled(true);
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  at::autocast::increment_nesting();
+}
+
+Bf16Autocast::~Bf16Autocast() {
+  if (!enabled_) return;
+  // The bf16 copies of the weights are cached per autocast region; drop them at its end.
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  at::autocast::set_cpu_enabled(wasEnabled_);
+  at::autocast::set_autocast_cpu_dtype(wasDtype_);
+}
+
 StepStats trainStep(model::LlavaForConditionalGenerationImpl& m, AuxHeadsImpl& aux,
                     const Phase& phase, const TrainBatch& batch, torch::optim::Optimizer& optimizer,
                     const std::vector<at::Tensor>& trainable, double gradClip) {
@@ -118,7 +136,13 @@ StepStats trainStep(model::LlavaForConditionalGenerationImpl& m, AuxHeadsImpl& a
     // One mean over every supervised token of the step, stills and clips together.
     at::Tensor lmSum = at::zeros({}, at::kFloat);
     auto add = [&](const at::Tensor& features, const TextBatch& text) {
-      const LmOut r = languageForward(m, features, text);
+      // Only the language side in bf16: the tower (and its auxiliary heads) stays float32, so
+      // the features are what the float32 engine computes at inference. The backward replays
+      // the casts autograd recorded; it needs no guard.
+      const LmOut r = [&] {
+        Bf16Autocast bf16(phase.bf16Matmuls);
+        return languageForward(m, features, text);
+      }();
       lmSum = lmSum + r.loss * static_cast<double>(r.count);
       st.tokens += r.count;
       st.correct += r.correct;

@@ -46,6 +46,20 @@ struct StepStats {
   int64_t tokens = 0, correct = 0;
 };
 
+// While alive: CPU autocast to bfloat16 (matrix products in bf16, the rest as autocast's CPU
+// lists say), restoring the previous state after. Inactive when `enabled` is false.
+class Bf16Autocast {
+ public:
+  explicit Bf16Autocast(bool enabled);
+  ~Bf16Autocast();
+  Bf16Autocast(const Bf16Autocast&) = delete;
+  Bf16Autocast& operator=(const Bf16Autocast&) = delete;
+
+ private:
+  bool enabled_, wasEnabled_ = false;
+  at::ScalarType wasDtype_ = at::kBFloat16;
+};
+
 StepStats trainStep(model::LlavaForConditionalGenerationImpl& m, AuxHeadsImpl& aux,
                     const Phase& phase, const TrainBatch& batch, torch::optim::Optimizer& optimizer,
                     const std::vector<at::Tensor>& trainable, double gradClip);

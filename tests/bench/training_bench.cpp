@@ -25,10 +25,16 @@ using namespace vitcop;
 namespace {
 
 int run(const bench::Args& args) {
-  const training::Recipe recipe = training::recipeByName(args.get("--recipe", "default"));
+  training::Recipe recipe = training::recipeByName(args.get("--recipe", "default"));
+  // --bf16 0|1 overrides every phase's bf16Matmuls (to compare the two on one machine).
+  const int bf16 = args.getInt("--bf16", -1, -1, 1);
+  if (bf16 >= 0)
+    for (auto& p : recipe.phases)
+      p.bf16Matmuls = bf16 == 1;
   const int threads = args.getInt("--threads", 0, 0, 256);
   if (threads > 0) at::set_num_threads(threads);
   const int steps = args.getInt("--steps", 3, 1, 1000);
+  const std::string only = args.get("--phase", "");
   std::filesystem::path tokDir = args.get("--tokenizer", "");
   if (tokDir.empty()) {
     tokDir = std::filesystem::temp_directory_path() / "vitcop-training-bench";
@@ -47,11 +53,12 @@ int run(const bench::Args& args) {
   training::AuxHeads aux(recipe.visionWidth, recipe.balancedPatchLoss);
   std::printf("recipe %s, %d threads, %d timed steps per phase\n", recipe.name.c_str(),
               at::get_num_threads(), steps);
-  std::printf("%-10s %10s %10s %12s %12s\n", "phase", "s/step", "images/s", "batch s/step",
-              "phase time");
+  std::printf("%-10s %5s %10s %10s %12s %12s\n", "phase", "bf16", "s/step", "images/s",
+              "batch s/step", "phase time");
   double total = 0;
   for (size_t pi = 0; pi < recipe.phases.size(); ++pi) {
     const auto& phase = recipe.phases[pi];
+    if (!only.empty() && phase.name != only) continue;
     training::setTrainable(phase, m, *aux);
     auto groups = training::makeParamGroups(phase, recipe, m, *aux);
     torch::optim::AdamW opt(groups.groups);
@@ -72,8 +79,9 @@ int run(const bench::Args& args) {
     const double perStep = stepSec / steps;
     const double phaseTime = perStep * static_cast<double>(phase.steps);
     total += phaseTime;
-    std::printf("%-10s %10.3f %10.2f %12.3f %11.1fm\n", phase.name.c_str(), perStep,
-                static_cast<double>(images) / stepSec, batchSec / steps, phaseTime / 60.0);
+    std::printf("%-10s %5s %10.3f %10.2f %12.3f %11.1fm\n", phase.name.c_str(),
+                phase.bf16Matmuls ? "on" : "off", perStep, static_cast<double>(images) / stepSec,
+                batchSec / steps, phaseTime / 60.0);
   }
   std::printf("recipe total (extrapolated): %.1f min\n", total / 60.0);
   return 0;

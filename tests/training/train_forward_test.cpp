@@ -1,6 +1,7 @@
 // The training forward (autograd, batched, packed) against the inference engine on the same
 // weights: same projected visual tokens, same loss as cross-entropy over the engine's logits,
 // and packing several segments gives each segment exactly its unpacked loss.
+#include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -13,6 +14,7 @@
 #include "core/training/batch.h"
 #include "core/training/recipe.h"
 #include "core/training/train_forward.h"
+#include "core/training/train_step.h"
 #include "tests/support/test_paths.h"
 
 namespace vitcop::training {
@@ -115,6 +117,47 @@ TEST(TrainForward, GradientsReachEveryTrainedPart) {
                 .sum()
                 .item<double>(),
             0.0);
+}
+
+// The LLM phases' bf16 matmuls (Phase::bf16Matmuls): inside the guard the projector's output
+// really is bfloat16 (so the guard engages), the loss stays float32 and within bf16 rounding of
+// the float32 loss, gradients reach the float32 parameters in float32, and after the guard
+// everything is float32 again.
+TEST(TrainForward, Bf16MatmulsStayCloseToFloat32) {
+  Fixture f;
+  auto& m = f.model->module();
+  const at::Tensor feats = [&] {
+    torch::NoGradGuard g;
+    return visionForward(m, f.pixels).features;
+  }();
+  std::vector<Segment> segs;
+  for (const auto& q : f.sample.questions)
+    segs.push_back({q.text, q.answer});
+  const TextBatch batch = packSequences(f.ctx, {segs}, 1);
+  double ref = 0;
+  {
+    torch::NoGradGuard g;
+    ref = languageForward(m, feats, batch).loss.item<double>();
+  }
+  for (auto& p : m.language_model->parameters())
+    p.requires_grad_(true);
+  at::Tensor loss;
+  {
+    Bf16Autocast bf16(true);
+    const at::Tensor projected = m.multi_modal_projector->forward(feats.narrow(1, 1, 4));
+    EXPECT_EQ(projected.scalar_type(), at::kBFloat16);
+    loss = languageForward(m, feats, batch).loss;
+  }
+  EXPECT_EQ(loss.scalar_type(), at::kFloat);
+  EXPECT_NEAR(loss.item<double>(), ref, 0.02 * std::abs(ref) + 1e-3);
+  EXPECT_NE(loss.item<double>(), ref);  // the matmuls did run in bf16
+  loss.backward();
+  const at::Tensor g = m.language_model->model->block(0)->self_attn->q_proj->weight.grad();
+  ASSERT_TRUE(g.defined());
+  EXPECT_EQ(g.scalar_type(), at::kFloat);
+  EXPECT_GT(g.abs().sum().item<double>(), 0.0);
+  EXPECT_EQ(m.multi_modal_projector->forward(feats.narrow(1, 1, 4)).scalar_type(), at::kFloat);
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());
 }
 
 }  // namespace
