@@ -6,14 +6,20 @@ equivalents of 192 / 128 / 64 of LLaVA-1.5's 576 tokens), and writes a markdown 
 table as measured, whatever order the methods come in (issue 6; docs/training.md).
 
     tools/accuracy_table.py [--vitcop build/release/bin/vitcop] [--model DIR] [--seed 0]
-                            [--n 1000] [--out docs/accuracy.md] [--methods a,b,...]
+                            [--n 1000] [--out docs/accuracy.md] [--methods a,b,...] [--jobs J]
+
+--jobs J runs J evaluations at once, each with VITCOP_THREADS = cores / J (at least 1): on a
+small model, single-threaded processes side by side beat one process whose OpenMP threads
+wait on each other at every small matmul.
 
 Uses only held-out evaluation seeds (`vitcop eval --seed S` never overlaps training). A failed
 run stops the script with the culprit's one-line error; nothing is written then.
 """
 import argparse
+import concurrent.futures
 import datetime
 import json
+import os
 import subprocess
 import sys
 import time
@@ -21,14 +27,14 @@ import time
 BUDGETS = ["33%", "22%", "11%"]
 
 
-def run_eval(args, method=None, budget=None):
+def run_eval(args, method=None, budget=None, env=None):
     cmd = [args.vitcop, "eval", "--seed", str(args.seed), "--n", str(args.n), "--json"]
     if args.model:
         cmd += ["--model", args.model]
     if method:
         cmd += ["--method", method, "--budget", budget]
     start = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
         sys.exit(f"accuracy_table: {' '.join(cmd)}: {last}")
@@ -47,7 +53,13 @@ def main():
     p.add_argument("--n", type=int, default=1000)
     p.add_argument("--out", default="docs/accuracy.md")
     p.add_argument("--methods", default="", help="comma-separated subset (default: all)")
+    p.add_argument("--jobs", type=int, default=1, help="evaluations run at once")
     args = p.parse_args()
+    if args.jobs < 1:
+        sys.exit(f"accuracy_table: --jobs must be at least 1 (got {args.jobs})")
+    env = None
+    if args.jobs > 1:
+        env = dict(os.environ, VITCOP_THREADS=str(max(1, (os.cpu_count() or 1) // args.jobs)))
 
     listed = json.loads(subprocess.run([args.vitcop, "methods", "--json"], capture_output=True,
                                        text=True, check=True).stdout)
@@ -59,8 +71,13 @@ def main():
             sys.exit(f"accuracy_table: unknown method {unknown[0]} (known: {', '.join(methods)})")
         methods = wanted
 
-    base = run_eval(args)
-    rows = {m: {b: run_eval(args, m, b) for b in BUDGETS} for m in methods}
+    runs = [(None, None)] + [(m, b) for m in methods for b in BUDGETS]
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        results = list(pool.map(lambda mb: run_eval(args, mb[0], mb[1], env), runs))
+    base = results[0]
+    rows = {m: {} for m in methods}
+    for (m, b), r in zip(runs[1:], results[1:]):
+        rows[m][b] = r
 
     types = sorted(base["per_type"])
     lines = [

@@ -3,23 +3,27 @@
 # main states. Each run uses fresh settings (the default layout, first-start gallery) so the
 # pictures do not depend on whoever ran the app last.
 #
-#   tools/screenshots.sh [BUILD_DIR]        (default build/app; needs vitcop-inspector, vitcop
-#                                            and the tests' tiny-chat-model in that tree)
+#   tools/screenshots.sh [BUILD_DIR]        (default build/release; needs vitcop-inspector and
+#                                            vitcop in BUILD_DIR/bin)
 #
-# Until the embedded model (resources/model) exists, the answered states use the tiny chat
-# model the tests assemble (4×4 patches, 3 LLM layers; its answers are noise) and, for a
-# LLaVA-1.5-sized 24×24 grid, --random-init llava-1.5-7b cut to 2 LLM layers.
+# The answered states use the embedded model (resources/model; 16x16 patches, 6 LLM layers),
+# one LLaVA-1.5-sized 24x24 grid comes from --random-init llava-1.5-7b cut to 3 LLM layers
+# (SKIP_7B=1 leaves it out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=${1:-build/app}
+BUILD=${1:-build/release}
 BIN=$BUILD/bin/vitcop-inspector
 CLI=$BUILD/bin/vitcop
-TINY=$BUILD/tests/session/tiny-chat-model
+MODEL=resources/model
 OUT=docs/screenshots
 SCENE=resources/samples/scene_2147483676.png
 QUESTION="what shape is the yellow object?"
+for f in "$BIN" "$CLI" "$MODEL/config.json"; do
+  [[ -e $f ]] || { echo "screenshots.sh: $f not found" >&2; exit 1; }
+done
 mkdir -p "$OUT"
 export QT_QPA_PLATFORM=offscreen
+unset VITCOP_MODEL_DIR  # the startup state is README command 1's: the embedded model
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -31,25 +35,27 @@ shot() {  # shot NAME ARGS...: one state, fresh settings each time
     --quit-after-answer
 }
 
-# No model yet: what a first start shows before resources/model exists.
-if [[ ! -e resources/model/config.json && -z ${VITCOP_MODEL_DIR:-} ]]; then
-  shot no-model --image "$SCENE"
-fi
-shot answered-kept --model "$TINY" --device cpu --image "$SCENE" --question "$QUESTION" \
-  --method vitcop --budget 33% --max-new-tokens 8 --point llm:1 --overlay kept
-shot answered-heatmap --model "$TINY" --device cpu --image "$SCENE" --question "$QUESTION" \
-  --method vitcop --budget 33% --max-new-tokens 8 --point vision --overlay heatmap
-shot compare-vitcop-fastv --model "$TINY" --device cpu --image "$SCENE" --question "$QUESTION" \
-  --method vitcop --budget 33% --compare-method fastv --compare-budget 33% --max-new-tokens 8 \
-  --point llm:1 --overlay kept
-# A synthetic clip from the scene generator, 4 frames sampled.
+# README command 1: no options -> the embedded model answers the first sample's first question.
+shot startup
+shot answered-kept --model "$MODEL" --image "$SCENE" --question "$QUESTION" \
+  --method vitcop --budget 33% --point llm:2 --overlay kept
+shot answered-heatmap --model "$MODEL" --image "$SCENE" --question "$QUESTION" \
+  --method vitcop --budget 33% --point vision --overlay heatmap
+shot clusters --model "$MODEL" --image "$SCENE" --question "$QUESTION" \
+  --method vitcop --budget 11% --point vision --overlay clusters
+shot compare-vitcop-fastv --model "$MODEL" --image "$SCENE" --question "$QUESTION" \
+  --method vitcop --budget 33% --compare-method fastv --compare-budget 33% \
+  --point llm:2 --overlay difference
+# A synthetic clip from the scene generator, 4 frames sampled, and its motion question.
 "$CLI" scenes --out "$WORK" --seed 2147483700 --video --pixel-noise 0 > /dev/null
 CLIP=$(ls "$WORK"/clip_*.avi | head -1)
-shot video-frames --model "$TINY" --device cpu --video "$CLIP" --frames 4 --question "$QUESTION" \
-  --method vitcop --budget 33% --max-new-tokens 8 --point vision --overlay kept
-# LLaVA-1.5-7B geometry (576 patches per image), random weights, 2 LLM layers.
+CLIP_QUESTION=$(head -1 "$WORK"/samples.jsonl | sed -E 's/.*"question":"([^"]*)".*/\1/')
+shot video-frames --model "$MODEL" --video "$CLIP" --frames 4 --question "$CLIP_QUESTION" \
+  --method vitcop --budget 33% --point vision --overlay kept
+# LLaVA-1.5-7B geometry (576 patches per image), random weights, 3 LLM layers (the fewest
+# ViTCoP runs on: S < D < L).
 if [[ ${SKIP_7B:-0} != 1 ]]; then
-  shot random-7b-clusters --random-init llava-1.5-7b --llm-layers 2 --device cpu \
+  shot random-7b-clusters --random-init llava-1.5-7b --llm-layers 3 --device cpu \
     --image "$SCENE" --question "$QUESTION" --method vitcop --budget 64 --max-new-tokens 4 \
     --point vision --overlay clusters
 fi

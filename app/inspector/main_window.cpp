@@ -246,6 +246,25 @@ void MainWindow::buildMenus() {
   help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
+namespace {
+
+// The question a sample scene is shown with: its first question about one object's shape or
+// colour (a question whose answer hangs on one object's patches, which is what the overlays
+// show, and the kind the embedded model answers reliably: resources/model/MODEL_CARD.md), else
+// its first question.
+QString sampleQuestion(const QJsonArray& questions) {
+  for (const auto& q : questions) {
+    const QString type = q.toObject().value(QStringLiteral("type")).toString();
+    if (type == QLatin1String("shape_of_colour") || type == QLatin1String("colour_of_shape"))
+      return q.toObject().value(QStringLiteral("question")).toString();
+  }
+  return questions.isEmpty()
+             ? QString()
+             : questions.first().toObject().value(QStringLiteral("question")).toString();
+}
+
+}  // namespace
+
 void MainWindow::buildGallery() {
   galleryDock_ = new QDockWidget(tr("Sample scenes"), this);
   galleryDock_->setObjectName(QStringLiteral("galleryDock"));
@@ -263,10 +282,8 @@ void MainWindow::buildGallery() {
       auto* item = new QListWidgetItem(QIcon(file), QFileInfo(file).baseName(), gallery_);
       item->setToolTip(doc.value(QStringLiteral("description")).toString());
       item->setData(Qt::UserRole, file);
-      const auto questions = doc.value(QStringLiteral("questions")).toArray();
-      if (!questions.isEmpty())
-        item->setData(Qt::UserRole + 1,
-                      questions.first().toObject().value(QStringLiteral("question")).toString());
+      item->setData(Qt::UserRole + 1,
+                    sampleQuestion(doc.value(QStringLiteral("questions")).toArray()));
     }
   }
   connect(gallery_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
@@ -307,10 +324,13 @@ void MainWindow::applyCommandLine(const CommandLine& c) {
   QString input = c.image.isEmpty() ? c.video : c.image;
   QString question = c.question;
   // README command 1: no input given but a model to ask -> the first sample scene and its
-  // first question, answered on start.
+  // question, answered on start, shown where the method first acts (the vision stage) as the
+  // score heatmap unless the command line chose a point or an overlay.
   if (input.isEmpty() && spec && gallery_->count() > 0) {
     input = gallery_->item(0)->data(Qt::UserRole).toString();
     if (question.isEmpty()) question = gallery_->item(0)->data(Qt::UserRole + 1).toString();
+    if (pendingPoint_.isEmpty()) pendingPoint_ = QStringLiteral("vision");
+    if (c.overlay.isEmpty()) selection_->setOverlayMode(widgets::OverlayMode::ScoreHeatmap);
   }
   if (input.isEmpty() || settings_.firstStart() || c.showGallery) showSampleGallery();
   settings_.markFirstStartDone();
@@ -567,6 +587,10 @@ void MainWindow::onJobDone(int jobId) {
     Q_EMIT answerFinished(jobProducedRun_);
   }
   checkStartupSettled();
+}
+
+QString MainWindow::modelSource() const {
+  return model_ ? model_->source : QString();
 }
 
 void MainWindow::checkStartupSettled() {

@@ -83,6 +83,7 @@ class MainWindow : public QMainWindow {
   InferenceWorker* worker() const { return worker_; }
   bool compareShown() const;
   bool hasModel() const { return model_ != nullptr; }
+  QString modelSource() const;  // the loaded model's folder (or "random-init:PRESET"); empty
   bool busy() const { return askJob_ != 0 || loadJob_ != 0; }
   const PreparedInput& input() const { return input_; }
   const RunRecord* currentRun() const;

@@ -2,9 +2,13 @@
 
 #include <torch/torch.h>
 
+#include <stdexcept>
+#include <string>
+
 namespace vitcop::training {
 
-AuxHeadsImpl::AuxHeadsImpl(int64_t width, bool balance) : balancePatches(balance) {
+AuxHeadsImpl::AuxHeadsImpl(int64_t width, bool balance, int64_t grid)
+    : balancePatches(balance), positionGrid(grid) {
   norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({width})));
   scene = register_module("scene", torch::nn::Linear(width, kSceneClasses));
   count = register_module("count", torch::nn::Linear(width, kMaxCount + 1));
@@ -13,6 +17,10 @@ AuxHeadsImpl::AuxHeadsImpl(int64_t width, bool balance) : balancePatches(balance
   size = register_module("size", torch::nn::Linear(width, 1 + scenes::kSizeCount));
   centre = register_module("centre", torch::nn::Linear(width, 2));
   objectShape = register_module("object_shape", torch::nn::Linear(width, scenes::kShapeCount));
+  if (grid > 0) {
+    row = register_module("row", torch::nn::Linear(width, grid));
+    column = register_module("column", torch::nn::Linear(width, grid));
+  }
 }
 
 namespace {
@@ -27,6 +35,11 @@ double objectAccuracy(const at::Tensor& logits, const at::Tensor& labels) {
 }
 
 }  // namespace
+
+AuxHeads auxHeadsFor(const Recipe& recipe) {
+  return AuxHeads(recipe.visionWidth, recipe.balancedPatchLoss,
+                  recipe.positionTargets ? recipe.imageSize / recipe.patchSize : 0);
+}
 
 AuxResult AuxHeadsImpl::forward(const at::Tensor& features, const AuxLabels& labels) {
   const at::Tensor h = norm->forward(features);
@@ -71,6 +84,31 @@ AuxResult AuxHeadsImpl::forward(const at::Tensor& features, const AuxLabels& lab
               : at::zeros({}, objectLogits.options());
   AuxResult r;
   r.loss = sceneLoss + patchLoss + objectLoss;
+  at::Tensor rowLogits, columnLogits, rowTarget, columnTarget;
+  if (positionGrid > 0) {
+    const int64_t p = patches.size(1);
+    if (p != positionGrid * positionGrid)
+      throw std::invalid_argument("position heads for a " + std::to_string(positionGrid) + "x" +
+                                  std::to_string(positionGrid) + " grid got " + std::to_string(p) +
+                                  " patches");
+    const at::Tensor index = at::arange(p, labels.patchShape.options());
+    rowTarget = index.div(positionGrid, "floor").expand({n, p});
+    columnTarget = index.remainder(positionGrid).expand({n, p});
+    rowLogits = row->forward(patches);
+    columnLogits = column->forward(patches);
+    auto ce = [&](const at::Tensor& logits, const at::Tensor& y) {
+      return at::cross_entropy_loss(logits.reshape({n * p, positionGrid}), y.reshape({-1}),
+                                    /*weight=*/{}, at::Reduction::None);
+    };
+    const at::Tensor each = 0.5 * (ce(rowLogits, rowTarget) + ce(columnLogits, columnTarget));
+    const at::Tensor object = labels.objectPatch.reshape({-1});
+    auto meanWhere = [&](const at::Tensor& sel) {
+      return (each * sel.to(each.scalar_type())).sum() / sel.sum().clamp_min(1).to(each.dtype());
+    };
+    const at::Tensor positionLoss = 0.5 * (meanWhere(object) + meanWhere(object.logical_not()));
+    r.loss = r.loss + positionLoss;
+    r.positionLoss = positionLoss.item<double>();
+  }
   {
     torch::NoGradGuard noGrad;
     r.sceneLoss = sceneLoss.item<double>();
@@ -87,6 +125,17 @@ AuxResult AuxHeadsImpl::forward(const at::Tensor& features, const AuxLabels& lab
                                                          .item<int64_t>()) /
                                      static_cast<double>(objects)
                                : 0.0;
+    if (positionGrid > 0) {
+      const at::Tensor object = labels.objectPatch;
+      const int64_t nObject = object.sum().item<int64_t>();
+      const at::Tensor right = rowLogits.argmax(-1)
+                                   .eq(rowTarget)
+                                   .logical_and(columnLogits.argmax(-1).eq(columnTarget))
+                                   .logical_and(object);
+      r.objectPositionAcc =
+          nObject ? static_cast<double>(right.sum().item<int64_t>()) / static_cast<double>(nObject)
+                  : 0.0;
+    }
   }
   return r;
 }

@@ -120,6 +120,7 @@ Recipe tinyRecipe() {
   r.sinCosPositions = 0.5;  // the default recipe's vision set-up, so the tests run its code
   r.balancedPatchLoss = true;
   r.mimeticAttention = true;
+  r.positionTargets = true;  // runs the position heads' code in the tests
   const int s = static_cast<int>(r.imageSize);
   Phase vision;
   vision.name = "vision";

@@ -69,6 +69,9 @@ struct Recipe {
   // Mimetic initialisation of the tower's attention (vision_init.h): without it shape, which
   // needs attention to a patch's neighbours, stayed at chance (docs/training.md).
   bool mimeticAttention = false;
+  // Auxiliary row/column targets for every patch (aux_heads.h): keeps where an object is in its
+  // tokens, which position and relation questions need.
+  bool positionTargets = false;
   // Optimiser (AdamW; betas 0.9/0.98, weight decay on matrices only, gradient clip).
   double weightDecay = 0.05;
   double gradClip = 1.0;

@@ -131,6 +131,7 @@ StepStats trainStep(model::LlavaForConditionalGenerationImpl& m, AuxHeadsImpl& a
     st.sceneExact = a.sceneExact;
     st.countAcc = a.countAcc;
     st.objectShapeAcc = a.objectShapeAcc;
+    st.objectPositionAcc = a.objectPositionAcc;
   }
   if (batch.stills || batch.clips) {
     // One mean over every supervised token of the step, stills and clips together.

@@ -40,7 +40,7 @@ struct StepStats {
   double loss = 0;  // total loss of the step
   bool hasAux = false;
   double aux = 0, patchShapeAcc = 0, patchColourAcc = 0, sceneExact = 0, countAcc = 0,
-         objectShapeAcc = 0;
+         objectShapeAcc = 0, objectPositionAcc = 0;
   bool hasLm = false;
   double lm = 0;  // mean cross-entropy over the supervised tokens (stills and clips together)
   int64_t tokens = 0, correct = 0;

@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -61,13 +62,22 @@ double stepCost(const Phase& p, int clipFrames) {
 struct Window {
   int64_t steps = 0, images = 0, tokens = 0, correct = 0;
   double loss = 0, lm = 0, aux = 0, shape = 0, objectShape = 0, colour = 0, scene = 0, count = 0,
-         seconds = 0;
+         position = 0, seconds = 0;
   int64_t auxSteps = 0, lmSteps = 0;
 };
 
 constexpr const char* kCurveHeader =
     "global_step,phase,step,seconds,lr,loss,lm_loss,token_acc,aux_loss,patch_shape_acc,"
-    "object_shape_acc,patch_colour_acc,scene_exact,count_acc,images_per_s";
+    "object_shape_acc,patch_colour_acc,scene_exact,count_acc,images_per_s,object_position_acc";
+constexpr size_t kCurveColumns = 16;
+
+// The object_position_acc cell: empty without position heads or auxiliary steps.
+std::string positionCell(const Window& w, const Recipe& recipe) {
+  if (!recipe.positionTargets || w.auxSteps == 0) return {};
+  char cell[32];
+  std::snprintf(cell, sizeof cell, "%.4f", w.position / static_cast<double>(w.auxSteps));
+  return cell;
+}
 
 // Keeps the curve rows before `globalStep` (a resumed run rewrites what came after its state).
 void trimCurve(const fs::path& file, int64_t globalStep) {
@@ -76,7 +86,11 @@ void trimCurve(const fs::path& file, int64_t globalStep) {
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line.rfind("global_step", 0) == 0) continue;
-    if (std::stoll(line.substr(0, line.find(','))) <= globalStep) keep.push_back(line);
+    if (std::stoll(line.substr(0, line.find(','))) > globalStep) continue;
+    // Rows written before a column existed get it empty, so every row has the header's columns.
+    const auto columns = static_cast<size_t>(std::count(line.begin(), line.end(), ',')) + 1;
+    if (columns < kCurveColumns) line.append(kCurveColumns - columns, ',');
+    keep.push_back(line);
   }
   in.close();
   std::ofstream out(file, std::ios::trunc);
@@ -163,7 +177,7 @@ TrainSummary train(const TrainOptions& o) {
   if (recipe.sinCosPositions > 0) initSinCosPositions(m, recipe.sinCosPositions);
   if (recipe.mimeticAttention) initMimeticAttention(m, o.seed);
   torch::manual_seed(o.seed);  // the auxiliary heads' default initialisation
-  AuxHeads aux(recipe.visionWidth, recipe.balancedPatchLoss);
+  AuxHeads aux = auxHeadsFor(recipe);
   if (o.resume) loadModules(o.run, m, *aux);
   log("model: " + std::to_string(model->parameterCount()) + " parameters, vocabulary " +
       std::to_string(ctx.config.text.vocabSize) + " (" + std::to_string(progress.pieces) +
@@ -210,6 +224,7 @@ TrainSummary train(const TrainOptions& o) {
         w.colour += st.patchColourAcc;
         w.scene += st.sceneExact;
         w.count += st.countAcc;
+        w.position += st.objectPositionAcc;
         ++w.auxSteps;
       }
       if (st.hasLm) {
@@ -234,13 +249,13 @@ TrainSummary train(const TrainOptions& o) {
             w.tokens ? static_cast<double>(w.correct) / static_cast<double>(w.tokens) : 0.0;
         char row[512];
         std::snprintf(row, sizeof row,
-                      "%lld,%s,%lld,%.1f,%.3g,%.5f,%.5f,%.4f,%.5f,%.4f,%.4f,%.4f,%.4f,%.4f,%.2f",
+                      "%lld,%s,%lld,%.1f,%.3g,%.5f,%.5f,%.4f,%.5f,%.4f,%.4f,%.4f,%.4f,%.4f,%.2f,%s",
                       static_cast<long long>(progress.globalStep), phase.name.c_str(),
                       static_cast<long long>(step + 1), progress.seconds, lr, mean(w.loss, w.steps),
                       mean(w.lm, w.lmSteps), tokenAcc, mean(w.aux, w.auxSteps),
                       mean(w.shape, w.auxSteps), mean(w.objectShape, w.auxSteps),
                       mean(w.colour, w.auxSteps), mean(w.scene, w.auxSteps),
-                      mean(w.count, w.auxSteps), ips);
+                      mean(w.count, w.auxSteps), ips, positionCell(w, recipe).c_str());
         curveOut << row << "\n" << std::flush;
         // ETA: this phase from its measured speed; later phases scaled by their step cost.
         const double perStep =
@@ -260,6 +275,8 @@ TrainSummary train(const TrainOptions& o) {
           line << " shape-acc " << mean(w.shape, w.auxSteps) << " object-shape-acc "
                << mean(w.objectShape, w.auxSteps) << " colour-acc " << mean(w.colour, w.auxSteps)
                << " scene " << mean(w.scene, w.auxSteps);
+        if (w.auxSteps && recipe.positionTargets)
+          line << " object-position-acc " << mean(w.position, w.auxSteps);
         line << " | " << static_cast<int>(ips * 10) / 10.0 << " img/s, lr " << lr << " | ETA phase "
              << hms(phaseLeft) << ", all " << hms(phaseLeft + later) << " (elapsed "
              << hms(progress.seconds) << ")";

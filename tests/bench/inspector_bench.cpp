@@ -7,7 +7,9 @@
 //            "answers within 0.5 s" refers to.
 //
 //   inspector_bench [--mode stall|latency] [--model DIR | --random-init PRESET [--llm-layers N]]
-//                   [--image FILE] [--method NAME] [--budget B] [--max-new-tokens N] [--runs N]
+//                   [--dtype auto|f32|bf16] [--image FILE] [--method NAME] [--budget B]
+//                   [--max-new-tokens N] [--runs N]
+// (--dtype as the inspector's own option; full-depth 7B needs bf16 on a 24 GiB machine.)
 //
 // Default: --mode stall --random-init llava-1.5-7b --llm-layers 4 (full-width 7B layers, fewer
 // of them, so it fits a shared CPU machine), first sample scene, vitcop at 64, 8 new tokens.
@@ -113,6 +115,8 @@ int main(int argc, char** argv) {
     spec.llmLayers = args.getInt("--llm-layers", 4, 1, 80);
     spec.label = QString::fromStdString(preset);
   }
+  spec.argv.push_back("--dtype");
+  spec.argv.push_back(args.get("--dtype", "auto"));
   const QString image = QString::fromStdString(
       args.get("--image", VITCOP_SOURCE_DIR "/resources/samples/scene_2147483676.png"));
 

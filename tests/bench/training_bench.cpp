@@ -50,7 +50,7 @@ int run(const bench::Args& args) {
   ctx.clipFrames = recipe.clipFrames;
   auto model = model::LlavaModel::randomInit(ctx.config, at::kFloat, 1);
   auto& m = model->module();
-  training::AuxHeads aux(recipe.visionWidth, recipe.balancedPatchLoss);
+  training::AuxHeads aux = training::auxHeadsFor(recipe);
   std::printf("recipe %s, %d threads, %d timed steps per phase\n", recipe.name.c_str(),
               at::get_num_threads(), steps);
   std::printf("%-10s %5s %10s %10s %12s %12s\n", "phase", "bf16", "s/step", "images/s",

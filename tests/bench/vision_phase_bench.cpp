@@ -5,9 +5,16 @@
 // `vitcop eval`). How docs/training.md's shape diagnosis was made. Run by hand:
 //   vision_phase_bench [--recipe default] [--threads 1] [--steps 300] [--eval-every 50]
 //       [--eval-n 64] [--images N] [--lr X] [--warmup K] [--easy-steps K] [--sincos S]
-//       [--balanced 0|1] [--seed S] [--dump DIR]
+//       [--balanced 0|1] [--mimetic 0|1] [--positions 0|1] [--seed S] [--dump DIR]
+//       [--probe 0|1] [--probe-positions MODEL_DIR [--probe-train N] [--probe-test N]]
+// After training, --probe 1 (default) runs the position probes below on the trained tower.
 // --dump DIR writes a few validation scenes with their patch grid and shape labels drawn on
 // them (scene_<k>.png; . background, ? unsupervised, C S T * X the shapes) and exits.
+// --probe-positions MODEL_DIR asks whether a trained model's visual tokens say where they are:
+// linear probes (ridge least squares onto one-hot targets) for each patch's grid row and column,
+// fitted on --probe-train validation scenes and scored on --probe-test others, on the tower's
+// feature layer and on the projector output (what the decoder reads), over all patches and
+// over object patches only. Position and relation questions need this information.
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -19,6 +26,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "core/checkpoint/checkpoint.h"
 #include "core/model/llava_model.h"
 #include "core/model/llava_modules.h"
 #include "core/scenes/generator.h"
@@ -120,10 +128,85 @@ void evaluate(model::LlavaForConditionalGenerationImpl& m, training::AuxHeadsImp
   }
   std::printf(
       "%6lld  train-shape %.3f | val shape %.3f object-shape %.3f colour %.3f count %.3f "
-      "scene %.3f | recall%s | %.1f img/s\n",
+      "scene %.3f | object position %.3f | recall%s | %.1f img/s\n",
       static_cast<long long>(step), trainShape, r.patchShapeAcc, r.objectShapeAcc, r.patchColourAcc,
-      r.countAcc, r.sceneExact, recall.c_str(), ips);
+      r.countAcc, r.sceneExact, r.objectPositionAcc, recall.c_str(), ips);
   std::fflush(stdout);
+}
+
+// Share of rows where argmax(x W) equals the label, W fitted by ridge least squares onto the
+// one-hot labels of the fitting rows (a bias column appended).
+double linearProbe(const at::Tensor& xFit, const at::Tensor& yFit, const at::Tensor& xTest,
+                   const at::Tensor& yTest, int64_t classes) {
+  auto withBias = [](const at::Tensor& x) {
+    return at::cat({x.to(at::kDouble), at::ones({x.size(0), 1}, x.options().dtype(at::kDouble))},
+                   1);
+  };
+  const at::Tensor a = withBias(xFit), b = withBias(xTest);
+  const at::Tensor target = at::one_hot(yFit, classes).to(at::kDouble);
+  const at::Tensor gram = a.t().mm(a);
+  const double ridge = 1e-3 * gram.diagonal().mean().item<double>();
+  const at::Tensor w =
+      at::linalg_solve(gram + ridge * at::eye(gram.size(0), gram.options()), a.t().mm(target));
+  return b.mm(w).argmax(1).eq(yTest).to(at::kDouble).mean().item<double>();
+}
+
+// Prints linear-probe accuracies for row and column on the tower's feature layer (and the
+// projector output when `withProjector`): the first `fit` scenes of `val` fit, the rest score.
+void printPositionProbes(model::LlavaForConditionalGenerationImpl& m, int64_t grid,
+                         const Validation& val, int64_t fit, bool withProjector) {
+  torch::NoGradGuard noGrad;
+  std::vector<at::Tensor> feats;
+  for (int64_t i = 0; i < val.pixels.size(0); i += 32)
+    feats.push_back(training::visionForward(
+                        m, val.pixels.narrow(0, i, std::min<int64_t>(32, val.pixels.size(0) - i)))
+                        .features);
+  const int64_t p = grid * grid;
+  const at::Tensor features = at::cat(feats, 0).narrow(1, 1, p);  // [N, P, Dv]
+  std::vector<std::pair<const char*, at::Tensor>> spaces{{"feature layer", features}};
+  if (withProjector)
+    spaces.emplace_back("projector output", m.multi_modal_projector->forward(features));
+  const int64_t n = features.size(0), test = n - fit;
+  const at::Tensor index = at::arange(p, at::kLong);
+  const at::Tensor row = index.div(grid, "floor").expand({n, p});
+  const at::Tensor col = index.remainder(grid).expand({n, p});
+  std::printf("position probes: %lld fitting + %lld scoring scenes, %lldx%lld grid (chance %.3f)\n",
+              static_cast<long long>(fit), static_cast<long long>(test),
+              static_cast<long long>(grid), static_cast<long long>(grid),
+              1.0 / static_cast<double>(grid));
+  for (const auto& [name, x] : spaces) {
+    for (const bool objectsOnly : {false, true}) {
+      auto keep = [&](int64_t from, int64_t count) {
+        return objectsOnly ? val.labels.objectPatch.narrow(0, from, count)
+                           : at::ones({count, p}, at::kBool);
+      };
+      const at::Tensor kf = keep(0, fit), kt = keep(fit, test);
+      auto pick = [&](const at::Tensor& t, int64_t from, int64_t count, const at::Tensor& k) {
+        return t.narrow(0, from, count).index({k});
+      };
+      const double rAcc = linearProbe(pick(x, 0, fit, kf), pick(row, 0, fit, kf),
+                                      pick(x, fit, test, kt), pick(row, fit, test, kt), grid);
+      const double cAcc = linearProbe(pick(x, 0, fit, kf), pick(col, 0, fit, kf),
+                                      pick(x, fit, test, kt), pick(col, fit, test, kt), grid);
+      std::printf("  %-16s %-14s row %.3f  column %.3f  (%lld scored patches)\n", name,
+                  objectsOnly ? "object patches" : "all patches", rAcc, cAcc,
+                  static_cast<long long>(kt.sum().item<int64_t>()));
+    }
+  }
+  std::fflush(stdout);
+}
+
+int probePositions(const bench::Args& args, const training::BatchContext& ctx,
+                   const scenes::SceneOptions& opts) {
+  const std::string dir = args.get("--probe-positions", "");
+  auto model = model::LlavaModel::load(checkpoint::Checkpoint::open(dir), at::kFloat);
+  const int fit = args.getInt("--probe-train", 192, 8, 4096);
+  const int test = args.getInt("--probe-test", 64, 8, 4096);
+  // One stream of validation scenes: the first `fit` fit the probes, the next `test` score them.
+  std::printf("%s\n", dir.c_str());
+  printPositionProbes(model->module(), model->config().vision.gridSide(),
+                      validationSet(ctx, opts, fit + test), fit, true);
+  return 0;
 }
 
 int run(const bench::Args& args) {
@@ -139,6 +222,7 @@ int run(const bench::Args& args) {
   recipe.sinCosPositions = std::stod(args.get("--sincos", std::to_string(recipe.sinCosPositions)));
   recipe.balancedPatchLoss = args.getInt("--balanced", recipe.balancedPatchLoss ? 1 : 0, 0, 1);
   recipe.mimeticAttention = args.getInt("--mimetic", recipe.mimeticAttention ? 1 : 0, 0, 1);
+  recipe.positionTargets = args.getInt("--positions", recipe.positionTargets ? 1 : 0, 0, 1);
   const int evalEvery = args.getInt("--eval-every", 50, 1, 100000);
   const uint64_t seed = static_cast<uint64_t>(args.getInt("--seed", 1, 0, 1 << 30));
 
@@ -151,6 +235,7 @@ int run(const bench::Args& args) {
     dumpLabels(ctx, phase.scene, dump);
     return 0;
   }
+  if (args.has("--probe-positions")) return probePositions(args, ctx, phase.scene);
   const Validation val = validationSet(ctx, phase.scene, args.getInt("--eval-n", 64, 1, 4096));
   {
     const at::Tensor obj = val.labels.patchShape.gt(0);
@@ -163,18 +248,18 @@ int run(const bench::Args& args) {
   }
   std::printf(
       "recipe %s vision phase: %lld steps x %d images, lr %g warm-up %lld, easy %lld, "
-      "sincos %g, balanced %d, mimetic %d, %d threads\n",
+      "sincos %g, balanced %d, mimetic %d, positions %d, %d threads\n",
       recipe.name.c_str(), static_cast<long long>(phase.steps), phase.images, phase.lr,
       static_cast<long long>(phase.warmup), static_cast<long long>(phase.easySteps),
       recipe.sinCosPositions, recipe.balancedPatchLoss ? 1 : 0, recipe.mimeticAttention ? 1 : 0,
-      at::get_num_threads());
+      recipe.positionTargets ? 1 : 0, at::get_num_threads());
 
   auto model = model::LlavaModel::randomInit(ctx.config, at::kFloat, seed);
   auto& m = model->module();
   if (recipe.sinCosPositions > 0) training::initSinCosPositions(m, recipe.sinCosPositions);
   if (recipe.mimeticAttention) training::initMimeticAttention(m, seed);
   torch::manual_seed(seed);
-  training::AuxHeads aux(recipe.visionWidth, recipe.balancedPatchLoss);
+  training::AuxHeads aux = training::auxHeadsFor(recipe);
   training::setTrainable(phase, m, *aux);
   auto groups = training::makeParamGroups(phase, recipe, m, *aux);
   torch::optim::AdamW opt(groups.groups);
@@ -200,6 +285,10 @@ int run(const bench::Args& args) {
       window = 0;
     }
   }
+  // Where the tower keeps position after this phase (the projector is not trained here).
+  if (args.getInt("--probe", 1, 0, 1))
+    printPositionProbes(m, ctx.config.vision.gridSide(), validationSet(ctx, phase.scene, 256), 192,
+                        false);
   return 0;
 }
 

@@ -83,6 +83,8 @@ struct InspectorFixture : ::testing::Test {
     window->methodDock()->setPositionIds(QStringLiteral("official"));
     window->methodDock()->setCompare(false, {}, {}, {});
     window->methodDock()->setFrames(3);
+    // Choices persist across runs (test-mode QSettings): start every test from the same overlay.
+    window->selection()->setOverlayMode(vitcop::widgets::OverlayMode::KeptPruned);
   }
   void TearDown() override {
     if (auto* box = window->errorDialog()) box->close();
@@ -337,6 +339,43 @@ TEST_F(InspectorFixture, VideoYieldsPerFrameOverlays) {
   // The scrubber works per frame: moving along the pipeline keeps the chosen frame.
   window->scrubber()->step(1);
   EXPECT_EQ(window->selection()->frame(), 2);
+}
+
+// README command 1: no options at all -> the embedded model (resources/model), the first sample
+// scene and its first shape/colour question, answered without a click, shown at the vision
+// stage as the score heatmap.
+TEST(InspectorStartup, NoOptionsOpensTheEmbeddedModelAndAnswersTheFirstSample) {
+  QStandardPaths::setTestModeEnabled(true);
+  qunsetenv("VITCOP_MODEL_DIR");
+  MainWindow window;
+  window.resize(1200, 800);
+  window.show();
+  QSignalSpy settled(&window, &MainWindow::startupFinished);
+  QSignalSpy answered(&window, &MainWindow::answerFinished);
+  // Whatever a previous run left in the settings, the startup chooses the heatmap itself.
+  window.selection()->setOverlayMode(vitcop::widgets::OverlayMode::KeptPruned);
+  window.applyCommandLine(vitcop::inspector::parseCommandLine({"vitcop-inspector"}));
+  ASSERT_TRUE(settled.count() > 0 || settled.wait(kWaitMs)) << window.lastError().toStdString();
+  ASSERT_TRUE(window.hasModel()) << window.lastError().toStdString();
+  EXPECT_TRUE(window.modelSource().endsWith(QStringLiteral("resources/model")))
+      << window.modelSource().toStdString();
+  EXPECT_TRUE(window.input().path.endsWith(QStringLiteral("scene_2147483676.png")))
+      << window.input().path.toStdString();
+  ASSERT_EQ(answered.count(), 1);
+  EXPECT_TRUE(answered.first().at(0).toBool()) << window.lastError().toStdString();
+  const auto* run = window.currentRun();
+  ASSERT_NE(run, nullptr);
+  ASSERT_TRUE(run->outcome->trace);
+  EXPECT_EQ(run->outcome->trace->geometry.gridSide, 16);
+  // The sample's first shape/colour question (resources/samples/samples.jsonl), answered as
+  // the scene's ground truth says: the first thing a newcomer reads is right.
+  const QString transcript = window.conversation()->transcript();
+  EXPECT_TRUE(transcript.contains(QStringLiteral("what shape is the yellow object?")))
+      << transcript.toStdString();
+  EXPECT_TRUE(transcript.contains(QStringLiteral("circle"))) << transcript.toStdString();
+  EXPECT_EQ(window.selection()->point(), QStringLiteral("vision"));
+  EXPECT_EQ(window.selection()->overlayMode(), vitcop::widgets::OverlayMode::ScoreHeatmap);
+  EXPECT_TRUE(window.lastError().isEmpty()) << window.lastError().toStdString();
 }
 
 TEST(InspectorCommandLine, ParsesAndRejectsLikeTheCli) {

@@ -51,7 +51,7 @@ std::map<std::string, at::Tensor> stateParams(const fs::path& run) {
   const Progress p = loadProgress(run);
   const Recipe r = recipeByName(p.recipe);
   auto model = model::LlavaModel::randomInit(modelConfig(r, p.pieces), at::kFloat, 99);
-  AuxHeads aux(r.visionWidth);
+  AuxHeads aux = auxHeadsFor(r);
   loadModules(run, model->module(), *aux);
   std::map<std::string, at::Tensor> out;
   for (const auto& it : model->module().named_parameters(true))
