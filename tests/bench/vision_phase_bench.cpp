@@ -104,16 +104,21 @@ void dumpLabels(const training::BatchContext& ctx, const scenes::SceneOptions& o
   }
 }
 
-// Accuracies on the validation set, and per-shape recall over object patches.
-void evaluate(model::LlavaForConditionalGenerationImpl& m, training::AuxHeadsImpl& aux,
-              const Validation& val, int64_t step, double trainShape, double ips) {
-  torch::NoGradGuard noGrad;
+// The feature layer ([N, 1+P, Dv]) of every validation image, 32 images at a time.
+at::Tensor validationFeatures(model::LlavaForConditionalGenerationImpl& m, const Validation& val) {
   std::vector<at::Tensor> feats;
   for (int64_t i = 0; i < val.pixels.size(0); i += 32)
     feats.push_back(training::visionForward(
                         m, val.pixels.narrow(0, i, std::min<int64_t>(32, val.pixels.size(0) - i)))
                         .features);
-  const at::Tensor features = at::cat(feats, 0);
+  return at::cat(feats, 0);
+}
+
+// Accuracies on the validation set, and per-shape recall over object patches.
+void evaluate(model::LlavaForConditionalGenerationImpl& m, training::AuxHeadsImpl& aux,
+              const Validation& val, int64_t step, double trainShape, double ips) {
+  torch::NoGradGuard noGrad;
+  const at::Tensor features = validationFeatures(m, val);
   const training::AuxResult r = aux.forward(features, val.labels);
   const at::Tensor h = aux.norm->forward(features.narrow(1, 1, features.size(1) - 1));
   const at::Tensor pred = aux.shape->forward(h).argmax(-1);
@@ -156,13 +161,8 @@ double linearProbe(const at::Tensor& xFit, const at::Tensor& yFit, const at::Ten
 void printPositionProbes(model::LlavaForConditionalGenerationImpl& m, int64_t grid,
                          const Validation& val, int64_t fit, bool withProjector) {
   torch::NoGradGuard noGrad;
-  std::vector<at::Tensor> feats;
-  for (int64_t i = 0; i < val.pixels.size(0); i += 32)
-    feats.push_back(training::visionForward(
-                        m, val.pixels.narrow(0, i, std::min<int64_t>(32, val.pixels.size(0) - i)))
-                        .features);
   const int64_t p = grid * grid;
-  const at::Tensor features = at::cat(feats, 0).narrow(1, 1, p);  // [N, P, Dv]
+  const at::Tensor features = validationFeatures(m, val).narrow(1, 1, p);  // [N, P, Dv]
   std::vector<std::pair<const char*, at::Tensor>> spaces{{"feature layer", features}};
   if (withProjector)
     spaces.emplace_back("projector output", m.multi_modal_projector->forward(features));

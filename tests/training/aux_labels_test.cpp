@@ -65,22 +65,32 @@ TEST(AuxLabels, PatchLabelsFollowTheLabelMap) {
   EXPECT_GT(objectPatches, 20);
 }
 
-TEST(AuxHeads, BalancedPatchLossAveragesBackgroundAndObjectMeans) {
-  torch::manual_seed(5);
-  const int64_t n = 2, p = 16, width = 8;
-  const at::Tensor features = torch::randn({n, 1 + p, width});
+// Labels of n images of p patches with nothing on them: all background, no object slots (so
+// the pooled object-shape loss is zero), one object counted, no object patches.
+AuxLabels blankLabels(int64_t n, int64_t p) {
   AuxLabels l;
   l.patchShape = torch::zeros({n, p}, at::kLong);
-  l.patchShape.index_put_({0, torch::indexing::Slice(0, 3)}, 2);
-  l.patchShape.index_put_({1, 5}, kIgnore);
   l.patchColour = l.patchShape.clone();
   l.patchSize = l.patchShape.clone();
   l.patchCentre = torch::zeros({n, p}, at::kLong);
   l.sceneHot = torch::zeros({n, kSceneClasses});
   l.count = torch::ones({n}, at::kLong);
-  // No object slots: the pooled object-shape loss is zero and the sums below are exact.
   l.objectWeights = torch::zeros({n, kMaxCount, p});
   l.objectShape = torch::full({n, kMaxCount}, kIgnore, at::kLong);
+  l.objectPatch = torch::zeros({n, p}, at::kBool);
+  return l;
+}
+
+TEST(AuxHeads, BalancedPatchLossAveragesBackgroundAndObjectMeans) {
+  torch::manual_seed(5);
+  const int64_t n = 2, p = 16, width = 8;
+  const at::Tensor features = torch::randn({n, 1 + p, width});
+  // No object slots: the pooled object-shape loss is zero and the sums below are exact.
+  AuxLabels l = blankLabels(n, p);
+  l.patchShape.index_put_({0, torch::indexing::Slice(0, 3)}, 2);
+  l.patchShape.index_put_({1, 5}, kIgnore);
+  l.patchColour = l.patchShape.clone();
+  l.patchSize = l.patchShape.clone();
   AuxHeads plain(width, false);
   AuxHeads balanced(width, true);
   torch::NoGradGuard g;
@@ -131,16 +141,7 @@ TEST(AuxHeads, PositionHeadsPredictEachPatchsRowAndColumn) {
   ASSERT_EQ(positioned->named_parameters().size(), plain->named_parameters().size() + 4);
 
   const at::Tensor features = torch::randn({n, 1 + p, width});
-  AuxLabels l;
-  l.patchShape = torch::zeros({n, p}, at::kLong);
-  l.patchColour = l.patchShape.clone();
-  l.patchSize = l.patchShape.clone();
-  l.patchCentre = torch::zeros({n, p}, at::kLong);
-  l.sceneHot = torch::zeros({n, kSceneClasses});
-  l.count = torch::ones({n}, at::kLong);
-  l.objectWeights = torch::zeros({n, kMaxCount, p});
-  l.objectShape = torch::full({n, kMaxCount}, kIgnore, at::kLong);
-  l.objectPatch = torch::zeros({n, p}, at::kBool);
+  AuxLabels l = blankLabels(n, p);
   l.objectPatch.index_put_({0, 4}, true);  // image 0: the centre (row 1, column 1)
   l.objectPatch.index_put_({1, 5}, true);  // image 1: row 1, column 2
   l.objectPatch.index_put_({1, 6}, true);  // image 1: row 2, column 0
@@ -198,15 +199,7 @@ TEST(AuxHeads, PositionHeadsLearnPositionsTheFeaturesCarry) {
   const int64_t n = 4, grid = 4, p = grid * grid, width = 16;
   AuxHeads heads(width, true, grid);
   const at::Tensor code = torch::randn({1, 1 + p, width});
-  AuxLabels l;
-  l.patchShape = torch::zeros({n, p}, at::kLong);
-  l.patchColour = l.patchShape.clone();
-  l.patchSize = l.patchShape.clone();
-  l.patchCentre = torch::zeros({n, p}, at::kLong);
-  l.sceneHot = torch::zeros({n, kSceneClasses});
-  l.count = torch::ones({n}, at::kLong);
-  l.objectWeights = torch::zeros({n, kMaxCount, p});
-  l.objectShape = torch::full({n, kMaxCount}, kIgnore, at::kLong);
+  AuxLabels l = blankLabels(n, p);
   l.objectPatch = torch::rand({n, p}).lt(0.3);
   torch::optim::Adam opt(heads->parameters(), torch::optim::AdamOptions(0.05));
   double first = -1, last = 0;
