@@ -34,7 +34,17 @@ double objectAccuracy(const at::Tensor& logits, const at::Tensor& labels) {
          static_cast<double>(n);
 }
 
+// Mean of `each` over the entries `sel` marks (0 when none is marked).
+at::Tensor meanWhere(const at::Tensor& each, const at::Tensor& sel) {
+  return (each * sel.to(each.scalar_type())).sum() / sel.sum().clamp_min(1).to(each.dtype());
+}
+
 }  // namespace
+
+std::pair<at::Tensor, at::Tensor> patchRowColumn(int64_t grid) {
+  const at::Tensor index = at::arange(grid * grid, at::kLong);
+  return {index.div(grid, "floor"), index.remainder(grid)};
+}
 
 AuxHeads auxHeadsFor(const Recipe& recipe) {
   return AuxHeads(recipe.visionWidth, recipe.balancedPatchLoss,
@@ -61,10 +71,7 @@ AuxResult AuxHeadsImpl::forward(const at::Tensor& features, const AuxLabels& lab
       return at::cross_entropy_loss(flat, yf, /*weight=*/{}, at::Reduction::Mean, kIgnore);
     const at::Tensor each =
         at::cross_entropy_loss(flat, yf, /*weight=*/{}, at::Reduction::None, kIgnore);
-    auto meanWhere = [&](const at::Tensor& sel) {
-      return (each * sel.to(each.scalar_type())).sum() / sel.sum().clamp_min(1).to(each.dtype());
-    };
-    return 0.5 * (meanWhere(yf.eq(0)) + meanWhere(yf.gt(0)));
+    return 0.5 * (meanWhere(each, yf.eq(0)) + meanWhere(each, yf.gt(0)));
   };
   at::Tensor colourLogits, shapeLogits, sizeLogits, centreLogits;
   const at::Tensor patchLoss = patchCe(colour, labels.patchColour, &colourLogits, true) +
@@ -91,9 +98,9 @@ AuxResult AuxHeadsImpl::forward(const at::Tensor& features, const AuxLabels& lab
       throw std::invalid_argument("position heads for a " + std::to_string(positionGrid) + "x" +
                                   std::to_string(positionGrid) + " grid got " + std::to_string(p) +
                                   " patches");
-    const at::Tensor index = at::arange(p, labels.patchShape.options());
-    rowTarget = index.div(positionGrid, "floor").expand({n, p});
-    columnTarget = index.remainder(positionGrid).expand({n, p});
+    const auto [rows, columns] = patchRowColumn(positionGrid);
+    rowTarget = rows.to(patches.device()).expand({n, p});
+    columnTarget = columns.to(patches.device()).expand({n, p});
     rowLogits = row->forward(patches);
     columnLogits = column->forward(patches);
     auto ce = [&](const at::Tensor& logits, const at::Tensor& y) {
@@ -102,10 +109,8 @@ AuxResult AuxHeadsImpl::forward(const at::Tensor& features, const AuxLabels& lab
     };
     const at::Tensor each = 0.5 * (ce(rowLogits, rowTarget) + ce(columnLogits, columnTarget));
     const at::Tensor object = labels.objectPatch.reshape({-1});
-    auto meanWhere = [&](const at::Tensor& sel) {
-      return (each * sel.to(each.scalar_type())).sum() / sel.sum().clamp_min(1).to(each.dtype());
-    };
-    const at::Tensor positionLoss = 0.5 * (meanWhere(object) + meanWhere(object.logical_not()));
+    const at::Tensor positionLoss =
+        0.5 * (meanWhere(each, object) + meanWhere(each, object.logical_not()));
     r.loss = r.loss + positionLoss;
     r.positionLoss = positionLoss.item<double>();
   }

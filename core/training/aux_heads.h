@@ -21,6 +21,8 @@
 #include <torch/nn/modules/normalization.h>
 #include <torch/nn/pimpl.h>
 
+#include <utility>
+
 #include "core/training/batch.h"
 #include "core/training/recipe.h"
 
@@ -57,6 +59,10 @@ class AuxHeadsImpl : public torch::nn::Module {
       centre{nullptr}, objectShape{nullptr}, row{nullptr}, column{nullptr};
 };
 TORCH_MODULE(AuxHeads);
+
+// Each patch's grid row and column ([grid * grid] int64 each, raster order): the position heads
+// targets, also what position probes score against.
+std::pair<at::Tensor, at::Tensor> patchRowColumn(int64_t grid);
 
 // The heads a recipe trains (balance, position heads for its grid); parameters initialised from
 // torch's global generator, as the trainer seeds it.

@@ -167,9 +167,8 @@ void printPositionProbes(model::LlavaForConditionalGenerationImpl& m, int64_t gr
   if (withProjector)
     spaces.emplace_back("projector output", m.multi_modal_projector->forward(features));
   const int64_t n = features.size(0), test = n - fit;
-  const at::Tensor index = at::arange(p, at::kLong);
-  const at::Tensor row = index.div(grid, "floor").expand({n, p});
-  const at::Tensor col = index.remainder(grid).expand({n, p});
+  const auto [rows, columns] = training::patchRowColumn(grid);
+  const at::Tensor row = rows.expand({n, p}), col = columns.expand({n, p});
   std::printf("position probes: %lld fitting + %lld scoring scenes, %lldx%lld grid (chance %.3f)\n",
               static_cast<long long>(fit), static_cast<long long>(test),
               static_cast<long long>(grid), static_cast<long long>(grid),
@@ -184,10 +183,11 @@ void printPositionProbes(model::LlavaForConditionalGenerationImpl& m, int64_t gr
       auto pick = [&](const at::Tensor& t, int64_t from, int64_t count, const at::Tensor& k) {
         return t.narrow(0, from, count).index({k});
       };
-      const double rAcc = linearProbe(pick(x, 0, fit, kf), pick(row, 0, fit, kf),
-                                      pick(x, fit, test, kt), pick(row, fit, test, kt), grid);
-      const double cAcc = linearProbe(pick(x, 0, fit, kf), pick(col, 0, fit, kf),
-                                      pick(x, fit, test, kt), pick(col, fit, test, kt), grid);
+      const at::Tensor xf = pick(x, 0, fit, kf), xt = pick(x, fit, test, kt);
+      const double rAcc =
+          linearProbe(xf, pick(row, 0, fit, kf), xt, pick(row, fit, test, kt), grid);
+      const double cAcc =
+          linearProbe(xf, pick(col, 0, fit, kf), xt, pick(col, fit, test, kt), grid);
       std::printf("  %-16s %-14s row %.3f  column %.3f  (%lld scored patches)\n", name,
                   objectsOnly ? "object patches" : "all patches", rAcc, cAcc,
                   static_cast<long long>(kt.sum().item<int64_t>()));
