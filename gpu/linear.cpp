@@ -10,6 +10,7 @@
 #include <ATen/ops/empty.h>
 #include <ATen/ops/linear.h>
 #include <ATen/ops/mv.h>
+#include <ATen/ops/zeros.h>
 
 #include <algorithm>
 #include <atomic>
@@ -114,6 +115,33 @@ int64_t minRowsPerThread(int64_t K) {
   return std::max<int64_t>(1, (int64_t{256} << 10) / (2 * std::max<int64_t>(K, 1)));
 }
 
+// oneDNN's bf16 GEMM on AMX (LibTorch 1.13) slows down 20-70 % when the row count is not a
+// multiple of 16, the rows of one AMX tile: LLaMA-7B's 4096 x 4096 projection ran at 691-732
+// GFLOP/s for the engine's 637 prompt tokens, 194 for 636, and 918-1173 for 640
+// (docs/benchmarks.md, 2026-12-08). Zero rows up to the next multiple cost one copy of x (5 MB
+// for 637 x 4096) and give the real rows the same dot products.
+constexpr int64_t kAmxRows = 16;
+
+bool padRowsForAmx(const at::Tensor& x, const at::Tensor& weight) {
+  if (!x.defined() || !weight.defined() || !x.is_cpu() || x.scalar_type() != at::kBFloat16 ||
+      weight.scalar_type() != at::kBFloat16 || weight.dim() != 2 || x.dim() < 2 ||
+      x.requires_grad() || weight.requires_grad() || !cpuFeatures().nativeBf16())
+    return false;
+  const int64_t rows = x.numel() / std::max<int64_t>(x.size(-1), 1);
+  return rows > 2 * kAmxRows && rows % kAmxRows != 0;
+}
+
+at::Tensor paddedLinear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  const int64_t K = x.size(-1), rows = x.numel() / K;
+  const int64_t padded = (rows + kAmxRows - 1) / kAmxRows * kAmxRows;
+  at::Tensor xp = at::zeros({padded, K}, x.options());
+  xp.narrow(0, 0, rows).copy_(x.reshape({rows, K}));
+  auto sizes = x.sizes().vec();
+  sizes.back() = weight.size(0);
+  // The first `rows` rows of a contiguous [padded, N] result are contiguous: a free view.
+  return at::linear(xp, weight, bias).narrow(0, 0, rows).view(sizes);
+}
+
 }  // namespace
 
 at::Tensor fastLinear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
@@ -131,7 +159,8 @@ at::Tensor fastLinear(const at::Tensor& x, const at::Tensor& weight, const at::T
                         x.scalar_type() == weight.scalar_type() &&
                         (!bias.defined() || bias.scalar_type() == x.scalar_type()) &&
                         !x.requires_grad() && !weight.requires_grad();
-  if (!eligible) return at::linear(x, weight, bias);
+  if (!eligible)
+    return padRowsForAmx(x, weight) ? paddedLinear(x, weight, bias) : at::linear(x, weight, bias);
   auto outSizes = x.sizes().vec();
   outSizes.back() = weight.size(0);
   if (x.scalar_type() == at::kFloat) {

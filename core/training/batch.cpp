@@ -16,6 +16,7 @@
 #include "core/scenes/seeds.h"
 #include "core/text/prompt_template.h"
 #include "core/text/tokenizer.h"
+#include "core/training/token_dropout.h"
 #include "core/training/training_error.h"
 
 namespace vitcop::training {
@@ -250,6 +251,9 @@ TrainBatch makeBatch(const BatchContext& ctx, const Phase& phase, int64_t phaseI
       items.push_back(std::move(segs));
     }
     batch.stills = packSequences(ctx, items, 1);
+    if (phase.task == Task::Qa)
+      dropVisualTokens(*batch.stills, batch.aux, phase.tokenDropout,
+                       trainSeed(ctx.runSeed, phaseIndex, step, 0, 0));
   }
   if (phase.task == Task::Qa && phase.clips > 0) {
     scenes::ClipOptions clipOpts;

@@ -19,6 +19,16 @@ enum class Task {
 };
 const char* name(Task t);
 
+// Visual-token dropout in a language phase (token_dropout.h says why and how).
+struct TokenDropout {
+  double probability = 0;  // share of still images whose tokens are subsampled
+  // Kept share of the image's tokens, uniform in [minKeep, maxKeep] (at least one per object).
+  double minKeep = 0.05, maxKeep = 0.5;
+  // Kept tokens are chosen by a random score in [0, 1) plus this bonus on object patches: a
+  // selector that prefers objects without being perfect, like the attention-based methods.
+  double objectBonus = 0.5;
+};
+
 struct Phase {
   std::string name;
   Task task = Task::Qa;
@@ -42,6 +52,7 @@ struct Phase {
   int64_t easySteps = 0;
   scenes::SceneOptions easy;
   scenes::SceneOptions scene;
+  TokenDropout tokenDropout;  // Qa only: the stills' visual tokens
 };
 
 struct Recipe {
@@ -80,8 +91,8 @@ struct Recipe {
   int64_t totalSteps() const;
 };
 
-// "default" (the embedded model, <= 4 h on 2 cores) or "tiny" (seconds, for tests). Throws
-// TrainingError naming the recipe and listing the known ones.
+// "default" (the embedded model, <= 4 h on 2 cores), "r4" (the first shipped model's) or "tiny"
+// (seconds, for tests). Throws TrainingError naming the recipe and listing the known ones.
 Recipe recipeByName(const std::string& name);
 std::vector<std::string> recipeNames();
 

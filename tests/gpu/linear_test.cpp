@@ -133,6 +133,28 @@ TEST(FastLinear, SeveralRowsGoThroughAtLinearUnchanged) {
   }
 }
 
+// bf16 prefills whose row count is not a multiple of 16 run on zero-padded rows (AMX tiles):
+// same shape, same values as at::linear within bf16 rounding of the f64 result, for 3-D inputs,
+// with and without bias, and row counts on either side of a multiple of 16.
+TEST(FastLinear, Bf16RowsPaddedToTileRowsGiveTheSameResult) {
+  at::manual_seed(11);
+  const auto w = at::randn({80, 136}).to(at::kBFloat16);
+  const auto b = at::randn({80}).to(at::kBFloat16);
+  for (const int64_t rows : {33, 47, 48, 637}) {
+    const auto x = at::randn({1, rows, 136}).to(at::kBFloat16);
+    const auto y = fastLinear(x, w, b);
+    const auto ref = at::linear(x, w, b);
+    ASSERT_EQ(y.sizes(), ref.sizes()) << rows;
+    EXPECT_TRUE(y.is_contiguous());
+    const auto exact = referenceF64(x, w, b);
+    EXPECT_LT(maxRelDiff(y, exact), 1e-2) << rows;
+    EXPECT_LT(y.to(at::kDouble).sub(ref.to(at::kDouble)).abs().max().item<double>(),
+              2 * ref.to(at::kDouble).sub(exact).abs().max().item<double>() + 1e-6)
+        << rows;
+    EXPECT_LT(maxRelDiff(fastLinear(x, w), referenceF64(x, w, {})), 1e-2) << rows;
+  }
+}
+
 TEST(FastLinearGroup, EqualsOneCallPerMatrixBitForBit) {
   // q/k/v-like and gate/up-like groups with different row counts, a feature tail, a bias on one
   // matrix only, in bf16 (the one-region kernel path) and f32 (one call per matrix).

@@ -13,6 +13,7 @@
 #include "core/text/tokenizer.h"
 #include "core/training/batch.h"
 #include "core/training/recipe.h"
+#include "core/training/token_dropout.h"
 #include "core/training/train_forward.h"
 #include "core/training/train_step.h"
 #include "tests/support/test_paths.h"
@@ -42,23 +43,36 @@ struct Fixture {
   }
 };
 
-// Cross-entropy of the segment's answer from the engine's logits over the unpacked prompt.
-double engineLoss(Fixture& f, const Segment& s, int64_t* tokens) {
-  const auto p =
-      text::buildInputIds(f.tok, promptFor(s.prompt, 1), f.ctx.config.imageTokenIndex,
-                          f.ctx.config.imageTokensPerImage(), text::ImageTokenForm::Expanded);
+// Cross-entropy of the segment's answer from the engine's logits over the unpacked prompt; with
+// `kept`, the image enters as only those visual tokens (legacy form: one placeholder, spliced
+// with however many rows the image has), as a vision-stage pruning method hands them on.
+double engineLoss(Fixture& f, const Segment& s, int64_t* tokens,
+                  const std::vector<int64_t>& kept = {}) {
+  const auto p = text::buildInputIds(
+      f.tok, promptFor(s.prompt, 1), f.ctx.config.imageTokenIndex,
+      f.ctx.config.imageTokensPerImage(),
+      kept.empty() ? text::ImageTokenForm::Expanded : text::ImageTokenForm::Legacy);
   std::vector<int64_t> ids = p.ids;
   const size_t promptLen = ids.size();
   for (int64_t a : f.tok.encodePlain(s.answer))
     ids.push_back(a);
   generation::Engine engine(f.model);
   generation::InferenceState state;
-  const auto enc = engine.encodeImages(f.pixels);
+  auto enc = engine.encodeImages(f.pixels);
+  if (!kept.empty()) {
+    model::VisualTokens& v = enc.images[0];
+    std::vector<std::vector<int32_t>> origins;
+    for (int64_t q : kept)
+      origins.push_back(v.origins[static_cast<size_t>(q)]);
+    v.embeds = v.embeds.index_select(0, torch::tensor(kept));
+    v.origins = origins;
+  }
   const at::Tensor logits = engine.prefill(state, ids, enc.images, {}, /*allLogits=*/true);
   std::vector<int64_t> targets(ids.begin() + static_cast<int64_t>(promptLen), ids.end());
   targets.push_back(f.tok.eosId());
-  const at::Tensor rows =
-      logits.narrow(0, static_cast<int64_t>(promptLen) - 1, static_cast<int64_t>(targets.size()));
+  // The last rows: the legacy form's prompt is longer spliced than in ids.
+  const auto nt = static_cast<int64_t>(targets.size());
+  const at::Tensor rows = logits.narrow(0, logits.size(0) - nt, nt);
   *tokens = static_cast<int64_t>(targets.size());
   return at::cross_entropy_loss(rows, torch::tensor(targets)).item<double>();
 }
@@ -98,6 +112,64 @@ TEST(TrainForward, LossMatchesTheEngineAndPackingIsExact) {
   const LmOut packed = languageForward(m, feats, packSequences(f.ctx, {segs}, 1));
   EXPECT_EQ(packed.count, total);
   EXPECT_NEAR(packed.loss.item<double>(), weighted / static_cast<double>(total), 1e-4);
+}
+
+// Token dropout (token_dropout.h) removes tokens exactly: the packed loss with dropped tokens
+// equals the engine's loss on a prompt that holds only the kept tokens, with contiguous
+// positions. Each object keeps a patch, the kept share is in the drawn range, and the same seed
+// drops the same tokens.
+TEST(TrainForward, TokenDropoutEqualsTheEngineOnTheKeptTokens) {
+  Fixture f;
+  torch::NoGradGuard g;
+  auto& m = f.model->module();
+  const at::Tensor feats = visionForward(m, f.pixels).features;
+  std::vector<Segment> segs;
+  for (const auto& q : f.sample.questions)
+    segs.push_back({q.text, q.answer});
+  const int64_t grid = f.ctx.config.vision.gridSide(), p = grid * grid;
+  const AuxLabels labels = auxLabels({&f.sample.scene}, grid);
+  TokenDropout d;
+  d.probability = 1.0;
+  d.minKeep = 0.2;
+  d.maxKeep = 0.4;
+  TextBatch batch = packSequences(f.ctx, {segs}, 1);
+  const int64_t dropped = dropVisualTokens(batch, labels, d, 42);
+  const std::vector<int64_t> kept = keptVisualTokens(batch, 0);
+  EXPECT_EQ(static_cast<int64_t>(kept.size()) + dropped, p);
+  EXPECT_GE(static_cast<double>(kept.size()), std::floor(0.2 * static_cast<double>(p)));
+  EXPECT_LE(static_cast<double>(kept.size()), std::ceil(0.4 * static_cast<double>(p)));
+  auto weights = labels.objectWeights.accessor<float, 3>();
+  for (size_t k = 0; k < f.sample.scene.objects.size(); ++k) {
+    bool seen = false;
+    for (int64_t q : kept)
+      seen = seen || weights[0][static_cast<int64_t>(k)][q] > 0;
+    EXPECT_TRUE(seen) << "object " << k << " lost every patch";
+  }
+  TextBatch again = packSequences(f.ctx, {segs}, 1);
+  dropVisualTokens(again, labels, d, 42);
+  EXPECT_EQ(keptVisualTokens(again, 0), kept);
+  TextBatch other = packSequences(f.ctx, {segs}, 1);
+  dropVisualTokens(other, labels, d, 43);
+  EXPECT_NE(keptVisualTokens(other, 0), kept);
+
+  double weighted = 0;
+  int64_t total = 0;
+  for (const auto& s : segs) {
+    int64_t n = 0;
+    weighted += engineLoss(f, s, &n, kept) * static_cast<double>(n);
+    total += n;
+  }
+  const double full =
+      languageForward(m, feats, packSequences(f.ctx, {segs}, 1)).loss.item<double>();
+  const double mine = languageForward(m, feats, batch).loss.item<double>();
+  EXPECT_NEAR(mine, weighted / static_cast<double>(total), 1e-4);
+  EXPECT_GT(std::abs(mine - full), 1e-3);  // the dropped tokens did matter to the full loss
+
+  // Probability 0 leaves a batch untouched.
+  TextBatch untouched = packSequences(f.ctx, {segs}, 1);
+  d.probability = 0;
+  EXPECT_EQ(dropVisualTokens(untouched, labels, d, 42), 0);
+  EXPECT_EQ(static_cast<int64_t>(keptVisualTokens(untouched, 0).size()), p);
 }
 
 TEST(TrainForward, GradientsReachEveryTrainedPart) {
