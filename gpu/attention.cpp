@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "gpu/cpu_features.h"
 #include "gpu/decode_attention.h"
 
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
@@ -51,7 +52,15 @@ namespace {
 // prefill shape) 128-256-row blocks (5-10 MiB) beat 64-row blocks (per-op overhead) and the
 // whole matrix (DRAM + page faults); 4 MiB keeps CLIP at ~113 rows and LLaMA at ~50 rows with
 // causal skipping. attention_bench --block-kib sweeps it; re-tune on a quiet machine.
-constexpr int64_t kBlockScoreBytes = int64_t{4} << 20;
+//
+// The budget follows the last-level cache: an eighth of it, between 4 and 64 MiB. On the Zen 4
+// (32 MiB L3) that is the 4 MiB above; on the Intel VM (480 MiB L3) 60 MiB, where LLaMA-7B's
+// 640-token causal prefill took 40.5 ms per layer with 4 MiB blocks, 30.5 with 16 and 22.8 with
+// 64 (one block: the whole score matrix stays in L3; docs/benchmarks.md, 2026-12-08).
+int64_t blockScoreBytes() {
+  constexpr int64_t kMin = int64_t{4} << 20, kMax = int64_t{64} << 20;
+  return std::clamp<int64_t>(cpuFeatures().l3Bytes / 8, kMin, kMax);
+}
 constexpr int64_t kMinBlockRows = 16;
 
 std::string shapeOf(const at::Tensor& t) {
@@ -265,7 +274,7 @@ AttentionResult attention(const at::Tensor& q, const at::Tensor& k, const at::Te
   }
   result.output =
       fastAttention(q, k, v, d, scale, options.causal,
-                    options.blockScoreBytes > 0 ? options.blockScoreBytes : kBlockScoreBytes);
+                    options.blockScoreBytes > 0 ? options.blockScoreBytes : blockScoreBytes());
   if (!options.probRows.empty()) {
     const auto rows = at::tensor(options.probRows, q.options().dtype(at::kLong));
     auto pr = plainRows(q, k, v, d, scale, options.causal, rows);

@@ -1,5 +1,9 @@
 #include "gpu/cpu_features.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
@@ -9,6 +13,9 @@ namespace {
 
 CpuFeatures detect() {
   CpuFeatures f;
+#ifdef _SC_LEVEL3_CACHE_SIZE
+  f.l3Bytes = std::max(0L, sysconf(_SC_LEVEL3_CACHE_SIZE));
+#endif
 #if defined(__x86_64__) || defined(__i386__)
   unsigned a = 0, b = 0, c = 0, d = 0;
   if (__get_cpuid(1, &a, &b, &c, &d) == 0) return f;
