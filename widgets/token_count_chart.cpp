@@ -4,6 +4,7 @@
 #include <QtCharts/QLineSeries>
 #include <QtCharts/QScatterSeries>
 #include <QtCharts/QValueAxis>
+#include <QtWidgets/QGraphicsLayout>
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -43,6 +44,23 @@ TokenCountChart::TokenCountChart(QWidget* parent)
   countAxis_->setTitleText(tr("tokens"));
   countAxis_->setLabelFormat("%d");
   chart->legend()->setAlignment(Qt::AlignBottom);
+  // Docked under the scrubber the chart gets ~200 px. With Qt Charts' default margins and fonts
+  // the title, two axis titles and the legend left a plot so short that every tick label was
+  // elided to "..." (docs/screenshots/startup.png before 2026-12-08): tight margins and smaller
+  // fonts keep the layer numbers and token counts readable.
+  chart->setMargins(QMargins(2, 2, 2, 2));
+  chart->layout()->setContentsMargins(0, 0, 0, 0);
+  chart->setBackgroundRoundness(0);
+  QFont small = font();
+  small.setPointSizeF(small.pointSizeF() * 0.85);
+  QFont title = small;
+  title.setBold(true);
+  chart->setTitleFont(title);
+  chart->legend()->setFont(small);
+  for (QValueAxis* axis : {layerAxis_, countAxis_}) {
+    axis->setLabelsFont(small);
+    axis->setTitleFont(small);
+  }
   // The marker explains itself; a legend entry for it would only crowd the two that matter.
   for (auto* m : chart->legend()->markers(marker_))
     m->setVisible(false);

@@ -92,7 +92,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   scrubber_->setSelection(selection_);
   tokenChart_ = new widgets::TokenCountChart(scrubBody);
   tokenChart_->setSelection(selection_);
-  tokenChart_->setMinimumHeight(160);
+  tokenChart_->setMinimumHeight(190);
   scrubLayout->addWidget(scrubber_);
   scrubLayout->addWidget(tokenChart_, 1);
   scrubDock->setWidget(scrubBody);
