@@ -34,11 +34,27 @@ MemorySample processMemory() {
 
 }  // namespace
 
+int64_t availableBytes(const c10::Device& device) {
+  if (device.is_cuda()) return -1;
+  std::ifstream in("/proc/meminfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string key;
+    int64_t kb = -1;
+    ls >> key >> kb;
+    if (key == "MemAvailable:" && kb >= 0) return kb * 1024;
+  }
+  return -1;
+}
+
 MemorySample sampleMemory(const c10::Device& device) {
 #ifdef VITCOP_HAVE_CUDA_ALLOCATOR
   if (device.is_cuda()) {
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
-    const auto& agg = stats.allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)];
+    const auto stats =
+        c10::cuda::CUDACachingAllocator::getDeviceStats(device.index() < 0 ? 0 : device.index());
+    const auto& agg = stats.allocated_bytes[static_cast<size_t>(
+        c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)];
     return {agg.current, agg.peak, true};
   }
 #else

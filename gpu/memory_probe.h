@@ -25,6 +25,10 @@ MemorySample sampleMemory(const c10::Device& device);
 // the process's peak RSS). Returns false when the peak cannot be reset.
 bool resetPeakMemory(const c10::Device& device);
 
+// Memory a new allocation can get without swapping: MemAvailable of /proc/meminfo on CPU; -1
+// when unknown (CUDA: not measured here, so callers skip their checks).
+int64_t availableBytes(const c10::Device& device);
+
 // Bytes of the storage a tensor views (numel x element size; 0 for an undefined tensor).
 int64_t tensorBytes(const at::Tensor& t);
 

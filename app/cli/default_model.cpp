@@ -1,5 +1,6 @@
 #include "app/cli/default_model.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "core/checkpoint/checkpoint.h"
@@ -37,11 +38,14 @@ std::shared_ptr<const session::LoadedModel> openModel(const Args& args, bool tok
   load.device = args.str("device", "auto");
   load.dtype = args.str("dtype", "auto");
   load.tokenizer = tokenizer;
-  if (args.has("random-init"))
-    return session::LoadedModel::randomInit(
-        args.str("random-init"), load,
-        static_cast<uint64_t>(args.integer("init-seed", 1234, 0, INT64_MAX)));
-  return session::LoadedModel::load(modelDirFrom(args), load);
+  auto model = args.has("random-init")
+                   ? session::LoadedModel::randomInit(
+                         args.str("random-init"), load,
+                         static_cast<uint64_t>(args.integer("init-seed", 1234, 0, INT64_MAX)))
+                   : session::LoadedModel::load(modelDirFrom(args), load);
+  // stdout carries the command's result (often JSON): the note goes to stderr.
+  if (!model->dtypeNote().empty()) std::fprintf(stderr, "note: %s\n", model->dtypeNote().c_str());
+  return model;
 }
 
 }  // namespace vitcop::cli

@@ -171,6 +171,7 @@ void InferenceWorker::runLoad(const Job& job) {
   info->config = model_->config();
   info->processor = model_->imageProcessor();
   info->loadMs = model_->loadMs();
+  info->dtypeNote = QString::fromStdString(model_->dtypeNote());
   Q_EMIT modelReady(job.id, info);
 }
 

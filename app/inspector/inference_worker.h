@@ -37,6 +37,7 @@ struct ModelInfo {
   checkpoint::LlavaConfig config;
   checkpoint::ImageProcessorConfig processor;
   double loadMs = 0.0;
+  QString dtypeNote;  // LoadedModel::dtypeNote: why "auto" chose another dtype
 };
 
 // One configuration of an ask job; compare mode sends two (slot 0 = A, slot 1 = B) that run

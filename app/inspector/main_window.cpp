@@ -408,6 +408,7 @@ void MainWindow::onModelReady(int jobId, std::shared_ptr<const ModelInfo> info) 
                              .arg(model_->config.vision.gridSide())
                              .arg(model_->loadMs / 1000.0, 0, 'f', 1));
   log_->info(tr("model ready: %1 (%2 ms)").arg(model_->source).arg(model_->loadMs, 0, 'f', 0));
+  if (!model_->dtypeNote.isEmpty()) log_->info(model_->dtypeNote);
   // Re-derive the model-input view with this model's preprocessing.
   if (!input_.path.isEmpty()) loadInput(input_.path);
   Q_EMIT modelChanged();

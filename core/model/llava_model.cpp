@@ -102,6 +102,12 @@ int64_t LlavaModel::visionBlocksNeeded() const {
   return m;
 }
 
+int64_t LlavaModel::parameterCountOf(const checkpoint::LlavaConfig& config) {
+  // The same constructor (and config checks) as a real model, on a device with no storage.
+  const LlavaModel meta(config, at::kFloat, c10::Device(c10::DeviceType::Meta));
+  return meta.parameterCount();
+}
+
 int64_t LlavaModel::parameterCount() const {
   int64_t n = 0;
   for (const auto& p : module_->parameters())

@@ -33,6 +33,10 @@ class LlavaModel {
                                                 c10::ScalarType dtype, uint64_t seed,
                                                 c10::Device device = c10::Device("cpu"));
 
+  // Parameters a model of `config` has, without allocating them (the modules are built on the
+  // meta device): what the loader checks against the available memory first.
+  static int64_t parameterCountOf(const checkpoint::LlavaConfig& config);
+
   const checkpoint::LlavaConfig& config() const { return config_; }
   c10::ScalarType dtype() const { return dtype_; }  // parameter storage
   // Activation dtype: the storage dtype except float16 on CPU, which computes in float32.

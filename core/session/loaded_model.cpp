@@ -2,7 +2,10 @@
 
 #include <stdexcept>
 
+#include "core/session/memory_fit.h"
+#include "gpu/cpu_features.h"
 #include "gpu/device.h"
+#include "gpu/memory_probe.h"
 #include "gpu/timer.h"
 
 namespace vitcop::session {
@@ -11,11 +14,16 @@ std::shared_ptr<const LoadedModel> LoadedModel::load(const std::filesystem::path
                                                      const LoadOptions& options) {
   // Parse the options before touching the (possibly large) checkpoint.
   const c10::Device device = gpu::chooseDevice(options.device);
-  const c10::ScalarType dtype = gpu::chooseDtype(options.dtype, device);
+  (void)gpu::chooseDtype(options.dtype, device);
   gpu::Timer timer(device);
   std::shared_ptr<LoadedModel> m(new LoadedModel);
   const checkpoint::Checkpoint checkpoint = checkpoint::Checkpoint::open(dir);
   m->config_ = checkpoint.config();
+  const DtypeChoice choice =
+      fitDtype(options.dtype, device, model::LlavaModel::parameterCountOf(m->config_),
+               gpu::availableBytes(device), gpu::cpuFeatures().nativeBf16(), dir.string());
+  const c10::ScalarType dtype = choice.dtype;
+  m->dtypeNote_ = choice.note;
   m->imageProcessor_ = checkpoint.imageProcessor();
   m->source_ = dir.string();
   if (options.tokenizer) m->tokenizer_.emplace(text::Tokenizer::load(dir));
@@ -45,9 +53,13 @@ std::shared_ptr<const LoadedModel> LoadedModel::randomInit(const checkpoint::Lla
                                                            const LoadOptions& options,
                                                            uint64_t seed) {
   const c10::Device device = gpu::chooseDevice(options.device);
-  const c10::ScalarType dtype = gpu::chooseDtype(options.dtype, device);
+  const DtypeChoice choice =
+      fitDtype(options.dtype, device, model::LlavaModel::parameterCountOf(config),
+               gpu::availableBytes(device), gpu::cpuFeatures().nativeBf16(), source);
+  const c10::ScalarType dtype = choice.dtype;
   gpu::Timer timer(device);
   std::shared_ptr<LoadedModel> m(new LoadedModel);
+  m->dtypeNote_ = choice.note;
   m->config_ = config;
   m->imageProcessor_ = checkpoint::ImageProcessorConfig{};  // CLIP-L/336, as llava-hf ships
   m->source_ = source;

@@ -54,6 +54,8 @@ class LoadedModel {
   const model::LlavaModel& model() const { return *model_; }
   const generation::Engine& engine() const { return *engine_; }
   double loadMs() const { return loadMs_; }
+  // Why "auto" chose another dtype than usual (memory_fit.h); empty when it did not.
+  const std::string& dtypeNote() const { return dtypeNote_; }
 
  private:
   LoadedModel() = default;
@@ -64,6 +66,7 @@ class LoadedModel {
   std::shared_ptr<model::LlavaModel> model_;
   std::optional<generation::Engine> engine_;
   double loadMs_ = 0.0;
+  std::string dtypeNote_;
 };
 
 }  // namespace vitcop::session

@@ -104,6 +104,24 @@ TEST(LlavaModules, RandomInitIsDeterministicAndInTheTargetDtype) {
   EXPECT_EQ(a->parameterBytes(), a->parameterCount() * 2);
 }
 
+// The loader's memory check counts parameters on the meta device: the same count as a built
+// model, for plain, GQA and tied-embedding configs and the full llava-1.5-7b preset (7.06 G,
+// counted without allocating 28 GB), and the same config errors.
+TEST(LlavaModules, ParameterCountOfAConfigNeedsNoWeights) {
+  auto cfg = tinyConfig();
+  EXPECT_EQ(model::LlavaModel::parameterCountOf(cfg),
+            model::LlavaModel::randomInit(cfg, at::kFloat, 1)->parameterCount());
+  cfg.text.numKvHeads = 1;
+  cfg.text.tieWordEmbeddings = true;
+  EXPECT_EQ(model::LlavaModel::parameterCountOf(cfg),
+            model::LlavaModel::randomInit(cfg, at::kFloat, 1)->parameterCount());
+  const int64_t sevenB = model::LlavaModel::parameterCountOf(model::presetConfig("llava-1.5-7b"));
+  EXPECT_GT(sevenB, 7'000'000'000);
+  EXPECT_LT(sevenB, 7'100'000'000);
+  cfg.text.numKvHeads = 3;  // does not divide the query heads
+  EXPECT_THROW(model::LlavaModel::parameterCountOf(cfg), std::invalid_argument);
+}
+
 TEST(LlavaModules, ConfigErrorsNameTheKey) {
   auto cfg = tinyConfig();
   cfg.vision.hiddenAct = "swiglu9";
