@@ -41,6 +41,13 @@ struct Fixture {
     sample = scenes::makeSceneSample(11, {}, 4);
     pixels = pixelValues({sample.scene.image}, ctx.processor);
   }
+  // The sample's questions as packed segments.
+  std::vector<Segment> segments() const {
+    std::vector<Segment> out;
+    for (const auto& q : sample.questions)
+      out.push_back({q.text, q.answer});
+    return out;
+  }
 };
 
 // Cross-entropy of the segment's answer from the engine's logits over the unpacked prompt; with
@@ -94,9 +101,7 @@ TEST(TrainForward, LossMatchesTheEngineAndPackingIsExact) {
   torch::NoGradGuard g;
   auto& m = f.model->module();
   const at::Tensor feats = visionForward(m, f.pixels).features;
-  std::vector<Segment> segs;
-  for (const auto& q : f.sample.questions)
-    segs.push_back({q.text, q.answer});
+  const std::vector<Segment> segs = f.segments();
   ASSERT_GE(segs.size(), 2u);
   double weighted = 0;
   int64_t total = 0;
@@ -120,14 +125,12 @@ TEST(TrainForward, LossMatchesTheEngineAndPackingIsExact) {
 // drops the same tokens.
 TEST(TrainForward, TokenDropoutEqualsTheEngineOnTheKeptTokens) {
   Fixture f;
+  const int64_t grid = f.ctx.config.vision.gridSide(), p = grid * grid;
+  const AuxLabels labels = auxLabels({&f.sample.scene}, grid);
+  const std::vector<Segment> segs = f.segments();
   torch::NoGradGuard g;
   auto& m = f.model->module();
   const at::Tensor feats = visionForward(m, f.pixels).features;
-  std::vector<Segment> segs;
-  for (const auto& q : f.sample.questions)
-    segs.push_back({q.text, q.answer});
-  const int64_t grid = f.ctx.config.vision.gridSide(), p = grid * grid;
-  const AuxLabels labels = auxLabels({&f.sample.scene}, grid);
   TokenDropout d;
   d.probability = 1.0;
   d.minKeep = 0.2;
@@ -202,9 +205,7 @@ TEST(TrainForward, Bf16MatmulsStayCloseToFloat32) {
     torch::NoGradGuard g;
     return visionForward(m, f.pixels).features;
   }();
-  std::vector<Segment> segs;
-  for (const auto& q : f.sample.questions)
-    segs.push_back({q.text, q.answer});
+  const std::vector<Segment> segs = f.segments();
   const TextBatch batch = packSequences(f.ctx, {segs}, 1);
   double ref = 0;
   {
