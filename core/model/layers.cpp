@@ -8,6 +8,7 @@
 #include <ATen/ops/rsqrt.h>
 
 #include "gpu/linear.h"
+#include "gpu/rms_norm.h"
 
 namespace vitcop::model {
 
@@ -77,6 +78,8 @@ RmsNormImpl::RmsNormImpl(int64_t dim, double epsilon, const at::TensorOptions& o
 }
 
 at::Tensor RmsNormImpl::forward(const at::Tensor& x) const {
+  // One pass per row where gpu/ has the kernel (same roundings; gpu/rms_norm.h).
+  if (at::Tensor y = gpu::fusedRmsNorm(x, like(weight, x), eps); y.defined()) return y;
   // transformers order: normalise in float32, cast back to the input dtype, then scale.
   const at::Tensor x32 = x.to(at::kFloat);
   const at::Tensor variance = x32.pow(2).mean(-1, /*keepdim=*/true);

@@ -20,7 +20,12 @@ struct CliRun {
 };
 
 CliRun runVitcop(const std::string& arguments) {
-  const auto err = test::outputDir() / "logits_command_stderr.txt";
+  // One file per test: ctest runs these tests as parallel processes, and a shared file let one
+  // test read another's (empty, just truncated) stderr.
+  const auto err =
+      test::outputDir() /
+      ("logits_command_" +
+       std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".stderr");
   const std::string cmd = std::string(VITCOP_BIN) + " logits " + arguments + " 2> " + err.string();
   const int status = std::system(cmd.c_str());
   std::ifstream in(err);
