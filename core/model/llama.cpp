@@ -14,6 +14,7 @@
 #include <string>
 
 #include "gpu/attention.h"
+#include "gpu/rope.h"
 
 namespace vitcop::model {
 
@@ -33,6 +34,8 @@ RopeTables ropeTables(const at::Tensor& positions, const checkpoint::TextConfig&
 }
 
 at::Tensor applyRope(const at::Tensor& x, const RopeTables& rope) {
+  // One pass, bit-identical, where gpu/ has the kernel (gpu/rope.h).
+  if (at::Tensor y = gpu::fusedRope(x, rope.cos, rope.sin); y.defined()) return y;
   const int64_t half = x.size(-1) / 2;
   const at::Tensor rotated = at::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
   return x * rope.cos + rotated * rope.sin;
